@@ -1,0 +1,58 @@
+/**
+ * Every error avrokit throws is an {@link AvrokitError} with a stable `code` from this list, so callers
+ * can branch on `err.code` instead of parsing messages. Codes are part of the public contract: add new
+ * ones, never rename or reuse old ones.
+ */
+export const ERROR_CODES = [
+  // Local stack (src/stack)
+  'STACK_JAVA_MISSING',
+  'STACK_MAVEN_MISSING',
+  'STACK_PORT_IN_USE',
+  'STACK_DOWNLOAD_FAILED',
+  'STACK_START_FAILED',
+  'STACK_BUSY',
+  // Command line
+  'CLI_USAGE',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Structured facts about where an error happened. Never holds a credential. */
+export interface ErrorContext {
+  readonly [key: string]: string | number | boolean | undefined;
+}
+
+export interface AvrokitErrorOptions {
+  /** Whether repeating the same operation may succeed (a timeout, a 503), as opposed to bad input. */
+  retriable?: boolean;
+  cause?: unknown;
+  context?: ErrorContext;
+}
+
+export class AvrokitError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+  readonly context: ErrorContext;
+
+  constructor(code: ErrorCode, message: string, options: AvrokitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+    this.context = Object.freeze({ ...options.context });
+  }
+}
+
+/** The local development stack (Kafka broker + schema registry) could not be fetched, started or stopped. */
+export class StackError extends AvrokitError {}
+
+/** The command line was called with arguments it cannot act on. */
+export class UsageError extends AvrokitError {
+  constructor(message: string, context?: ErrorContext) {
+    super('CLI_USAGE', message, context === undefined ? {} : { context });
+  }
+}
+
+export function isAvrokitError(value: unknown): value is AvrokitError {
+  return value instanceof AvrokitError;
+}

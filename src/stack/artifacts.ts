@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { StackError } from '../errors.js';
+import type { StackOptions } from './options.js';
+import { run, type CommandResult } from './processes.js';
+
+/**
+ * Distributions are fetched from Maven Central with `mvn` into `<cacheDir>/<name>-<version>`. Each is
+ * built in a `.partial` directory and renamed into place only when complete, so an interrupted download
+ * is never mistaken for a usable one and is simply redone on the next run.
+ */
+
+// dependency:get 2.8 (Maven 3.8's default) fetches an artifact without resolving its parent POM, which
+// matters because some releases (Apicurio 3.0.9) are published without theirs.
+const GET_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:2.8:get';
+const COPY_DEPENDENCIES = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies';
+
+export interface KafkaDistribution {
+  readonly version: string;
+  readonly classpath: string;
+}
+
+export interface ApicurioDistribution {
+  readonly version: string;
+  readonly dir: string;
+  /** JVM arguments that launch the application (`-jar …`), which differ between packaging styles. */
+  readonly launch: readonly string[];
+}
+
+function mavenFailure(result: CommandResult): string {
+  if (result.error) return result.error.message;
+  // eslint-disable-next-line no-control-regex
+  const lines = `${result.stdout}\n${result.stderr}`.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const errors = lines.map((l) => l.replace(/^\s*\[ERROR\]\s*/, '').trim()).filter(Boolean);
+  const line = errors.find((l) => /Could not|was not found|Unable to|Couldn't/.test(l)) ?? errors[0];
+  if (!line) return `mvn exited with status ${result.status}`;
+  // Keep Maven's innermost reason ("Could not find artifact X in central (url)"), not the goal boilerplate.
+  const innermost = Math.max(line.lastIndexOf('Could not find'), line.lastIndexOf('Could not transfer'));
+  return (innermost >= 0 ? line.slice(innermost) : line).replace(/\s*-> \[Help 1\]$/, '');
+}
+
+function fetchInto(finalDir: string, what: string, fill: (partialDir: string) => void): string {
+  if (existsSync(finalDir)) return finalDir;
+  const partial = `${finalDir}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  process.stderr.write(`avrokit stack: fetching ${what} from Maven Central (once; cached in ${finalDir})\n`);
+  try {
+    fill(partial);
+    renameSync(partial, finalDir);
+  } catch (err) {
+    rmSync(partial, { recursive: true, force: true });
+    throw err;
+  }
+  return finalDir;
+}
+
+function kafkaPom(version: string): string {
+  // Kafka's core jar leaves the logging backend to the distribution; without reload4j the broker logs
+  // nothing at all, which makes start-up failures undiagnosable.
+  return `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.avrokit.stack</groupId>
+  <artifactId>kafka-runtime</artifactId>
+  <version>${version}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
+    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>
+  </dependencies>
+</project>
+`;
+}
+
+export function ensureKafka(options: StackOptions, mvn: string): KafkaDistribution {
+  const version = options.kafkaVersion;
+  const dir = fetchInto(join(options.cacheDir, `kafka-${version}`), `Apache Kafka ${version}`, (partial) => {
+    writeFileSync(join(partial, 'pom.xml'), kafkaPom(version));
+    const result = run(
+      mvn,
+      [
+        '-B',
+        '-q',
+        '-U',
+        COPY_DEPENDENCIES,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${join(partial, 'libs')}`,
+      ],
+      partial,
+    );
+    if (result.status !== 0) {
+      throw new StackError(
+        'STACK_DOWNLOAD_FAILED',
+        `could not fetch org.apache.kafka:kafka_2.13:${version} and its dependencies: ${mavenFailure(result)}`,
+        { retriable: true, context: { artifact: `org.apache.kafka:kafka_2.13:${version}` } },
+      );
+    }
+  });
+  return { version, classpath: join(dir, 'libs', '*') };
+}
+
+function findLaunch(dir: string): readonly string[] | undefined {
+  // Apicurio 3.1+ ships Quarkus' fast-jar layout; earlier 3.0.x releases a single legacy runner jar.
+  if (existsSync(join(dir, 'quarkus-app', 'quarkus-run.jar')))
+    return ['-jar', join(dir, 'quarkus-app', 'quarkus-run.jar')];
+  const runner = readdirSync(dir).find((f) => f.endsWith('-runner.jar'));
+  return runner ? ['-jar', join(dir, runner)] : undefined;
+}
+
+export function ensureApicurio(options: StackOptions, mvn: string): ApicurioDistribution {
+  const version = options.apicurioVersion;
+  const artifact = `io.apicurio:apicurio-registry-app:${version}:tar.gz:all`;
+  const dir = fetchInto(
+    join(options.cacheDir, `apicurio-${version}`),
+    `Apicurio Registry ${version}`,
+    (partial) => {
+      const archive = join(partial, 'app.tar.gz');
+      const result = run(mvn, [
+        '-B',
+        '-q',
+        '-U',
+        GET_PLUGIN,
+        `-Dartifact=${artifact}`,
+        '-Dtransitive=false',
+        `-Ddest=${archive}`,
+      ]);
+      if (result.status !== 0 || !existsSync(archive)) {
+        throw new StackError(
+          'STACK_DOWNLOAD_FAILED',
+          `could not fetch ${artifact}: ${mavenFailure(result)}`,
+          {
+            retriable: true,
+            context: { artifact },
+          },
+        );
+      }
+      const untar = run('tar', ['-xzf', archive, '-C', partial]);
+      rmSync(archive);
+      if (untar.status !== 0) {
+        throw new StackError(
+          'STACK_DOWNLOAD_FAILED',
+          `could not unpack ${artifact}: ${untar.stderr.trim()}`,
+          {
+            context: { artifact },
+          },
+        );
+      }
+      if (!findLaunch(partial)) {
+        throw new StackError('STACK_DOWNLOAD_FAILED', `${artifact} holds no runnable Quarkus jar`, {
+          context: { artifact },
+        });
+      }
+    },
+  );
+  const launch = findLaunch(dir);
+  if (!launch) {
+    throw new StackError(
+      'STACK_DOWNLOAD_FAILED',
+      `cached ${dir} holds no runnable jar; delete it to fetch again`,
+    );
+  }
+  return { version, dir, launch };
+}

@@ -1,0 +1,9 @@
+export { stackUp, stackDown, stackStatus, exportLines } from './stack.js';
+export type { ClusterEndpoints, StackStatus, UpResult } from './stack.js';
+export {
+  resolveStackOptions,
+  externalClusterFrom,
+  DEFAULT_KAFKA_VERSION,
+  DEFAULT_APICURIO_VERSION,
+} from './options.js';
+export type { StackOptions, ExternalCluster } from './options.js';

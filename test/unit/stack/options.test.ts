@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { externalClusterFrom, resolveStackOptions } from '../../../src/stack/options.js';
+
+test('ports come from the environment and are validated with the variable named', () => {
+  const options = resolveStackOptions({
+    AVROKIT_KAFKA_PORT: '29092',
+    AVROKIT_REGISTRY_PORT: '28081',
+    HOME: '/h',
+  });
+  assert.equal(options.kafkaPort, 29092);
+  assert.equal(options.controllerPort, 29093);
+  assert.equal(options.registryPort, 28081);
+  assert.throws(
+    () => resolveStackOptions({ AVROKIT_KAFKA_PORT: 'ninety' }),
+    /AVROKIT_KAFKA_PORT must be a TCP port/,
+  );
+  assert.throws(() => resolveStackOptions({ AVROKIT_REGISTRY_PORT: '70000' }), /AVROKIT_REGISTRY_PORT/);
+});
+
+test('the cache lives outside the repository and follows AVROKIT_CACHE_DIR and XDG_CACHE_HOME', () => {
+  assert.equal(resolveStackOptions({ AVROKIT_CACHE_DIR: '/c' }).cacheDir, '/c');
+  assert.equal(resolveStackOptions({ AVROKIT_CACHE_DIR: '/c' }).stateDir, '/c/stack');
+  assert.equal(resolveStackOptions({ XDG_CACHE_HOME: '/x' }).cacheDir, '/x/avrokit');
+});
+
+test('an existing cluster needs both KAFKA_BROKERS and SCHEMA_REGISTRY_URL', () => {
+  assert.equal(externalClusterFrom({ KAFKA_BROKERS: 'a:9092' }), undefined);
+  assert.equal(externalClusterFrom({ SCHEMA_REGISTRY_URL: 'http://r' }), undefined);
+  assert.deepEqual(
+    externalClusterFrom({ KAFKA_BROKERS: ' a:9092, b:9092 ', SCHEMA_REGISTRY_URL: 'http://r' }),
+    {
+      brokers: ['a:9092', 'b:9092'],
+      registryUrl: 'http://r',
+    },
+  );
+});
