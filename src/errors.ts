@@ -13,6 +13,24 @@ export const ERROR_CODES = [
   'STACK_BUSY',
   // Command line
   'CLI_USAGE',
+  // Options given to a constructor or function
+  'INVALID_OPTIONS',
+  // Schemas given by the user (unparseable JSON, not valid Avro)
+  'SCHEMA_INVALID',
+  // Schema registry (src/registry)
+  'REGISTRY_NOT_FOUND',
+  'REGISTRY_INCOMPATIBLE',
+  'REGISTRY_INVALID_SCHEMA',
+  'REGISTRY_INVALID_REQUEST',
+  'REGISTRY_UNAUTHORIZED',
+  'REGISTRY_UNAVAILABLE',
+  'REGISTRY_TIMEOUT',
+  'REGISTRY_INVALID_RESPONSE',
+  // Serializer / deserializer (src/serde)
+  'SERDE_INVALID_VALUE',
+  'SERDE_INVALID_FRAME',
+  'SERDE_INCOMPATIBLE_SCHEMA',
+  'SERDE_NOT_PREPARED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -45,6 +63,16 @@ export class AvrokitError extends Error {
 
 /** The local development stack (Kafka broker + schema registry) could not be fetched, started or stopped. */
 export class StackError extends AvrokitError {}
+
+/** Options passed to a constructor or function are invalid; `context.option` names the offending one. */
+export class OptionsError extends AvrokitError {
+  constructor(option: string, message: string) {
+    super('INVALID_OPTIONS', `invalid option ${option}: ${message}`, { context: { option } });
+  }
+}
+
+/** A schema supplied by the user is not valid JSON or not valid Avro. */
+export class SchemaError extends AvrokitError {}
 
 /** The command line was called with arguments it cannot act on. */
 export class UsageError extends AvrokitError {

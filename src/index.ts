@@ -2,8 +2,53 @@
  * avrokit's public API: everything a user imports comes from here. Types are exported apart from
  * values so that `import type` users pull in no runtime code.
  */
-export { AvrokitError, StackError, UsageError, ERROR_CODES, isAvrokitError } from './errors.js';
+export {
+  AvrokitError,
+  OptionsError,
+  SchemaError,
+  StackError,
+  UsageError,
+  ERROR_CODES,
+  isAvrokitError,
+} from './errors.js';
 export type { ErrorCode, ErrorContext, AvrokitErrorOptions } from './errors.js';
+
+export {
+  SchemaRegistry,
+  RegistryError,
+  COMPATIBILITY_LEVELS,
+  defaultRegistryOptions,
+} from './registry/index.js';
+export type {
+  SchemaRegistryOptions,
+  RegistryAuth,
+  RegistryTlsOptions,
+  BearerTokenProvider,
+  RegisterOptions,
+  TestCompatibilityOptions,
+  RegistryErrorContext,
+  SchemaInput,
+  SchemaReference,
+  RegisteredSchema,
+  SubjectVersion,
+  ResolvedSchema,
+  CompatibilityLevel,
+  CompatibilityResult,
+  RegistryStats,
+} from './registry/index.js';
+
+export { AvroSerde, SerdeError, MAGIC_BYTE, HEADER_SIZE } from './serde/index.js';
+export type {
+  AvroSerdeOptions,
+  SerializeOptions,
+  DeserializeOptions,
+  PreparedSerializer,
+  TypeOptions,
+  ValueIssue,
+  SubjectStrategy,
+  SubjectContext,
+  RawKeyKind,
+} from './serde/index.js';
 
 export { stackUp, stackDown, stackStatus, resolveStackOptions } from './stack/index.js';
 export type { ClusterEndpoints, StackStatus, UpResult, StackOptions } from './stack/index.js';

@@ -1,0 +1,23 @@
+export { SchemaRegistry } from './schema-registry.js';
+export type { RegisterOptions, TestCompatibilityOptions } from './schema-registry.js';
+export { RegistryError } from './errors.js';
+export type { RegistryErrorContext } from './errors.js';
+export { defaultRegistryOptions } from './options.js';
+export type {
+  SchemaRegistryOptions,
+  RegistryAuth,
+  RegistryTlsOptions,
+  BearerTokenProvider,
+} from './options.js';
+export { COMPATIBILITY_LEVELS } from './types.js';
+export type {
+  SchemaInput,
+  SchemaReference,
+  RegisteredSchema,
+  SubjectVersion,
+  ResolvedSchema,
+  CompatibilityLevel,
+  CompatibilityResult,
+  RegistryStats,
+} from './types.js';
+export { schemaText, fullNameOf } from './schema-text.js';

@@ -1,0 +1,88 @@
+import { SerdeError } from './errors.js';
+
+/**
+ * Keys written the way Kafka's own Java serializers write them, without Avro or a schema id:
+ * StringSerializer (UTF-8), IntegerSerializer (4 bytes big-endian), LongSerializer (8 bytes
+ * big-endian), ByteArraySerializer (as is). Many topics keyed by Java services use these.
+ */
+export type RawKeyKind = 'string' | 'int' | 'long' | 'bytes';
+export type RawKeyValue<K extends RawKeyKind> = K extends 'string'
+  ? string
+  : K extends 'int'
+    ? number
+    : K extends 'long'
+      ? number | bigint
+      : Buffer;
+
+export const RAW_KEY_KINDS: readonly RawKeyKind[] = ['string', 'int', 'long', 'bytes'];
+
+function invalid(kind: RawKeyKind, value: unknown, topic: string): SerdeError {
+  return new SerdeError('SERDE_INVALID_VALUE', `key for topic "${topic}" is not a valid ${kind}`, {
+    context: { topic, isKey: true, expected: kind, actual: typeof value },
+    issues: [{ path: '', expected: kind, actual: typeof value }],
+  });
+}
+
+export function encodeRawKey(kind: RawKeyKind, value: unknown, topic: string): Buffer {
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string') throw invalid(kind, value, topic);
+      return Buffer.from(value, 'utf8');
+    case 'int': {
+      if (typeof value !== 'number' || (value | 0) !== value) throw invalid(kind, value, topic);
+      const out = Buffer.allocUnsafe(4);
+      out.writeInt32BE(value);
+      return out;
+    }
+    case 'long': {
+      const big =
+        typeof value === 'bigint'
+          ? value
+          : typeof value === 'number' && Number.isSafeInteger(value)
+            ? BigInt(value)
+            : undefined;
+      if (big === undefined || big !== BigInt.asIntN(64, big)) throw invalid(kind, value, topic);
+      const out = Buffer.allocUnsafe(8);
+      out.writeBigInt64BE(big);
+      return out;
+    }
+    case 'bytes':
+      if (!Buffer.isBuffer(value)) throw invalid(kind, value, topic);
+      return value;
+  }
+}
+
+export function decodeRawKey(
+  kind: RawKeyKind,
+  bytes: Buffer,
+  topic: string,
+): string | number | bigint | Buffer {
+  const expectLength = (n: number) => {
+    if (bytes.length !== n) {
+      throw new SerdeError(
+        'SERDE_INVALID_FRAME',
+        `a raw ${kind} key on topic "${topic}" must be ${n} bytes, got ${bytes.length}`,
+        {
+          context: { topic, length: bytes.length },
+        },
+      );
+    }
+  };
+  switch (kind) {
+    case 'string':
+      return bytes.toString('utf8');
+    case 'int':
+      expectLength(4);
+      return bytes.readInt32BE(0);
+    case 'long': {
+      expectLength(8);
+      const big = bytes.readBigInt64BE(0);
+      // Numbers where exact, as the Avro long mapping does; bigint beyond 2^53.
+      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(big)
+        : big;
+    }
+    case 'bytes':
+      return bytes;
+  }
+}
