@@ -214,8 +214,9 @@ export class AvroSerde {
     if (byId.has(id)) return byId.get(id);
     let resolver: avro.Resolver | undefined;
     try {
-      // avsc treats identical schemas as needing no resolver; creating one anyway is harmless.
-      resolver = reader.createResolver(writer);
+      // Same canonical form means the same binary layout: the reader decodes directly. This is faster,
+      // and sidesteps avsc resolvers, which fail on some deeply nested schemas (the corpus' large_schema).
+      resolver = reader.equals(writer) ? undefined : reader.createResolver(writer);
     } catch (err) {
       throw new SerdeError(
         'SERDE_INCOMPATIBLE_SCHEMA',

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { decodeRawKey, encodeRawKey } from '../../../src/serde/raw-keys.js';
+
+// Expected bytes are what Kafka's StringSerializer, IntegerSerializer and LongSerializer write (UTF-8, big-endian).
+test('raw keys are written as Kafka Java serializers write them', () => {
+  assert.deepEqual([...encodeRawKey('string', 'héllo', 't')], [0x68, 0xc3, 0xa9, 0x6c, 0x6c, 0x6f]);
+  assert.deepEqual([...encodeRawKey('int', 1, 't')], [0, 0, 0, 1]);
+  assert.deepEqual([...encodeRawKey('int', -2, 't')], [0xff, 0xff, 0xff, 0xfe]);
+  assert.deepEqual([...encodeRawKey('long', 2 ** 40, 't')], [0, 0, 1, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...encodeRawKey('long', -1n, 't')], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  assert.deepEqual(encodeRawKey('bytes', Buffer.from([1, 2]), 't'), Buffer.from([1, 2]));
+});
+
+test('raw keys read back, longs beyond 2^53 as bigint', () => {
+  assert.equal(decodeRawKey('int', Buffer.from([0xff, 0xff, 0xff, 0xfe]), 't'), -2);
+  assert.equal(decodeRawKey('long', Buffer.from([0, 0, 1, 0, 0, 0, 0, 0]), 't'), 2 ** 40);
+  assert.equal(
+    decodeRawKey('long', Buffer.from([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 't'),
+    2n ** 63n - 1n,
+  );
+  assert.throws(
+    () => decodeRawKey('int', Buffer.from([1, 2]), 'orders'),
+    /raw int key on topic "orders" must be 4 bytes, got 2/,
+  );
+});
+
+test('values of the wrong kind are refused, naming the topic', () => {
+  assert.throws(() => encodeRawKey('int', 1.5, 'orders'), {
+    code: 'SERDE_INVALID_VALUE',
+    message: /topic "orders" is not a valid int/,
+  });
+  assert.throws(() => encodeRawKey('int', 2 ** 31, 'orders'), { code: 'SERDE_INVALID_VALUE' });
+  assert.throws(() => encodeRawKey('long', 2 ** 64, 'orders'), { code: 'SERDE_INVALID_VALUE' });
+  assert.throws(() => encodeRawKey('string', 5, 'orders'), { code: 'SERDE_INVALID_VALUE' });
+});
