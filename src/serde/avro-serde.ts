@@ -79,6 +79,8 @@ export interface PreparedSerializer<T = unknown> {
 
 const typeOfObject = new WeakMap<object, avro.Type>();
 
+type PreparedEntry = PreparedSerializer | Promise<PreparedSerializer>;
+
 /**
  * Avro serializer and deserializer in Confluent's wire format, backed by a {@link SchemaRegistry}.
  * After the first `serialize` (or an awaited `prepare`) for a topic and schema, serializing needs no
@@ -97,7 +99,8 @@ export class AvroSerde {
   private readonly latestCompatibilityStrict: boolean;
   private readonly schemaId: number | undefined;
   private readonly typeOptions: TypeOptions;
-  private readonly prepared = new Map<string, PreparedSerializer | Promise<PreparedSerializer>>();
+  private readonly preparedByObject = new WeakMap<object, Map<string, PreparedEntry>>();
+  private readonly preparedByText = new Map<string, Map<string, PreparedEntry>>();
   private readonly writerTypes = new Map<number, avro.Type | Promise<avro.Type>>();
   private readonly resolvers = new WeakMap<avro.Type, Map<number, avro.Resolver | undefined>>();
   private readonly textTypes = new Map<string, avro.Type>();
@@ -122,6 +125,21 @@ export class AvroSerde {
     this.typeOptions = options.typeOptions ?? {};
   }
 
+  /**
+   * Prepared serializers by schema, then by key/value and topic. Schemas given as objects or Types are
+   * found by identity and strings by their own text, so the hot path never re-serializes a schema.
+   */
+  private slotFor(schema: SchemaInput): Map<string, PreparedEntry> {
+    let slot =
+      typeof schema === 'string' ? this.preparedByText.get(schema) : this.preparedByObject.get(schema);
+    if (!slot) {
+      slot = new Map();
+      if (typeof schema === 'string') this.preparedByText.set(schema, slot);
+      else this.preparedByObject.set(schema, slot);
+    }
+    return slot;
+  }
+
   /** Resolves once `schema`'s id for `topic` is known; the returned serializer is synchronous. */
   prepare<T = unknown>(
     topic: string,
@@ -129,21 +147,22 @@ export class AvroSerde {
     options: Omit<SerializeOptions, 'schema' | 'framing'> = {},
   ): Promise<PreparedSerializer<T>> {
     const isKey = options.isKey ?? false;
-    const key = `${topic}\0${isKey ? 'k' : 'v'}\0${schemaText(schema)}`;
-    const known = this.prepared.get(key);
+    const slot = this.slotFor(schema);
+    const key = (isKey ? 'k' : 'v') + topic;
+    const known = slot.get(key);
     if (known) return Promise.resolve(known as PreparedSerializer<T> | Promise<PreparedSerializer<T>>);
     const preparing = this.bind(topic, schema, isKey, options.references ?? []).then(
       (serializer) => {
-        this.prepared.set(key, serializer);
+        slot.set(key, serializer);
         return serializer;
       },
       (err: unknown) => {
         // Failures are not remembered: the next call asks again (the registry caches "not found" briefly).
-        this.prepared.delete(key);
+        slot.delete(key);
         throw err;
       },
     );
-    this.prepared.set(key, preparing);
+    slot.set(key, preparing);
     return preparing as Promise<PreparedSerializer<T>>;
   }
 
@@ -153,26 +172,63 @@ export class AvroSerde {
     schema: SchemaInput,
     isKey = false,
   ): PreparedSerializer<T> | undefined {
-    const known = this.prepared.get(`${topic}\0${isKey ? 'k' : 'v'}\0${schemaText(schema)}`);
+    const known = (
+      typeof schema === 'string' ? this.preparedByText.get(schema) : this.preparedByObject.get(schema)
+    )?.get((isKey ? 'k' : 'v') + topic);
     return known && !(known instanceof Promise) ? (known as PreparedSerializer<T>) : undefined;
   }
 
-  async serialize(topic: string, value: unknown, options: SerializeOptions): Promise<Buffer> {
-    if (options.framing === 'none') return encodeRawKey(rawKind(options.schema), value, topic);
-    const ready = this.preparedFor(topic, options.schema, options.isKey ?? false);
-    return (ready ?? (await this.prepare(topic, options.schema, options))).serialize(value);
+  serialize(topic: string, value: unknown, options: SerializeOptions): Promise<Buffer> {
+    try {
+      if (options.framing === 'none')
+        return Promise.resolve(encodeRawKey(rawKind(options.schema), value, topic));
+      const ready = this.preparedFor(topic, options.schema, options.isKey);
+      if (ready) return Promise.resolve(ready.serialize(value));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.prepare(topic, options.schema, options).then((prepared) => prepared.serialize(value));
   }
 
-  async deserialize<T = unknown>(topic: string, bytes: Buffer, options: DeserializeOptions = {}): Promise<T> {
-    if (options.framing === 'none') {
+  deserialize<T = unknown>(topic: string, bytes: Buffer, options?: DeserializeOptions): Promise<T> {
+    try {
+      if (options?.framing !== 'none') {
+        const id = readSchemaId(bytes, topic);
+        const writer = this.writerTypes.get(id);
+        if (!(writer instanceof avro.Type)) {
+          return (writer ?? this.loadWriterType(id)).then(() =>
+            this.deserializeSync<T>(topic, bytes, options),
+          );
+        }
+      }
+      return Promise.resolve(this.deserializeSync<T>(topic, bytes, options));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Synchronous `deserialize` for payloads whose writer schema is already known to this serde (it has
+   * serialized or deserialized that schema id before); otherwise fails with SERDE_NOT_PREPARED.
+   */
+  deserializeSync<T = unknown>(topic: string, bytes: Buffer, options?: DeserializeOptions): T {
+    if (options?.framing === 'none') {
       if (options.readerSchema === undefined)
         throw new OptionsError('readerSchema', "names the key's type when framing is 'none'");
       return decodeRawKey(rawKind(options.readerSchema), bytes, topic) as T;
     }
     const id = readSchemaId(bytes, topic);
-    const cached = this.writerTypes.get(id);
-    const writer = cached instanceof avro.Type ? cached : await (cached ?? this.loadWriterType(id));
-    const reader = options.readerSchema === undefined ? writer : this.typeOf(options.readerSchema);
+    const writer = this.writerTypes.get(id);
+    if (!(writer instanceof avro.Type)) {
+      throw new SerdeError(
+        'SERDE_NOT_PREPARED',
+        `schema id ${id} (topic "${topic}") is not known yet: use deserialize() once`,
+        {
+          context: { topic, schemaId: id },
+        },
+      );
+    }
+    const reader = options?.readerSchema === undefined ? writer : this.typeOf(options.readerSchema);
     const resolver = reader === writer ? undefined : this.resolverFor(reader, writer, id, topic);
     const { value, offset } = reader.decode(bytes, HEADER_SIZE, resolver);
     if (offset !== bytes.length) {
@@ -314,6 +370,8 @@ export class AvroSerde {
     }
 
     const type = writer;
+    // Records this serde writes can be read back without asking the registry for their schema.
+    if (!(this.writerTypes.get(schemaId) instanceof avro.Type)) this.writerTypes.set(schemaId, type);
     return {
       topic,
       isKey,
