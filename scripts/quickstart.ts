@@ -1,11 +1,11 @@
 /**
  * The README's main job, end to end on a fresh machine: bring up the local stack (or use the cluster
- * KAFKA_BROKERS/SCHEMA_REGISTRY_URL name), register the example schema from schemas/, send a Customer
- * record to Kafka in the Confluent wire format, read it back, and stop what was started.
+ * KAFKA_BROKERS/SCHEMA_REGISTRY_URL name), register the example schema from schemas/ with avrokit's
+ * SchemaRegistry and AvroSerde, send a Customer record to Kafka in the Confluent wire format, read it back, and stop what was started.
  */
 import { readFileSync } from 'node:fs';
-import avro from 'avsc';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { AvroSerde, SchemaRegistry } from '../src/index.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -18,24 +18,14 @@ say(
         `Apicurio Registry ${up.versions?.registry} at ${up.endpoints.registryUrl}`,
 );
 
+const registry = new SchemaRegistry({ url: up.endpoints.registryUrl });
 try {
   const topic = 'customers';
-  const schemaText = readFileSync(new URL('../schemas/customer.avsc', import.meta.url), 'utf8');
-  const response = await fetch(`${up.endpoints.registryUrl}/subjects/${topic}-value/versions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ schema: schemaText }),
-  });
-  const registered = (await response.json()) as { id?: number; message?: string };
-  if (!response.ok || registered.id === undefined) {
-    throw new Error(`registering ${topic}-value failed (HTTP ${response.status}): ${registered.message}`);
-  }
-  say(`registered schemas/customer.avsc as ${topic}-value, schema id ${registered.id}`);
-
-  const type = avro.Type.forSchema(JSON.parse(schemaText) as avro.Schema);
+  const serde = new AvroSerde({ registry });
+  const schema = readFileSync(new URL('../schemas/customer.avsc', import.meta.url), 'utf8');
   const customer = { id: 1, name: 'Precision Products', email: 'orders@precision.example' };
-  const header = Buffer.alloc(5);
-  header.writeUInt32BE(registered.id, 1);
+  const prepared = await serde.prepare(topic, schema);
+  say(`registered schemas/customer.avsc as ${prepared.subject}, schema id ${prepared.schemaId}`);
 
   const kafka = new Kafka({
     clientId: 'avrokit-quickstart',
@@ -47,7 +37,7 @@ try {
   const [meta] = await producer.send({
     topic,
     acks: -1,
-    messages: [{ key: 'France', value: Buffer.concat([header, type.toBuffer(customer)]) }],
+    messages: [{ key: 'France', value: prepared.serialize(customer) }],
   });
   await producer.disconnect();
   say(
@@ -67,9 +57,11 @@ try {
       .catch(reject);
   });
   await consumer.disconnect();
-  const decoded: unknown = type.fromBuffer(value.subarray(5));
+  const decoded = await serde.deserialize(topic, value);
   say(`read back (schema id ${value.readUInt32BE(1)}): ${JSON.stringify(decoded)}`);
+  say(`registry client: ${JSON.stringify(registry.stats())}`);
 } finally {
+  registry.close();
   if (up.outcome === 'started') {
     await stackDown();
     say('local stack stopped');
