@@ -248,3 +248,41 @@ test('every corpus schema avsc can generate values for round-trips through the r
   }
   assert.ok(roundTripped >= 50, `only ${roundTripped} of ${files.length} corpus schemas round-tripped`);
 });
+
+test('a schema that references types under other subjects is serialized and read back', async () => {
+  const address = {
+    type: 'record',
+    name: 'Address',
+    namespace: 'avrokit.serde.ref',
+    fields: [{ name: 'city', type: 'string' }],
+  };
+  const person = {
+    type: 'record',
+    name: 'Person',
+    namespace: 'avrokit.serde.ref',
+    fields: [
+      { name: 'name', type: 'string' },
+      { name: 'home', type: 'avrokit.serde.ref.Address' },
+    ],
+  };
+  const addressSubject = uniqueName('serde-address');
+  await registry.register(addressSubject, address);
+  const references = [{ name: 'avrokit.serde.ref.Address', subject: addressSubject, version: 1 }];
+  const topic = uniqueName('serde-person');
+  const value = { name: 'Ada', home: { city: 'London' } };
+  const bytes = await new AvroSerde({ registry }).serialize(topic, value, { schema: person, references });
+  const registered = await registry.getSchemaById(bytes.readUInt32BE(1));
+  assert.deepEqual(registered.references, references);
+  // A fresh serde knows nothing: it resolves the references through the registry to read the record.
+  const freshRegistry = new SchemaRegistry({ url: cluster.registryUrl });
+  try {
+    const reader = new AvroSerde({ registry: freshRegistry });
+    assert.deepEqual(plainObject(await reader.deserialize(topic, bytes)), value);
+  } finally {
+    freshRegistry.close();
+  }
+});
+
+function plainObject(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
+}
