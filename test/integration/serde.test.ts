@@ -13,6 +13,16 @@ after(() => registry.close());
 const customer = JSON.parse(
   readFileSync(new URL('../../schemas/customer.avsc', import.meta.url), 'utf8'),
 ) as object;
+/** The chapter's Customer before its optional `email` field was added. */
+const customerBeforeEmail = {
+  type: 'record',
+  name: 'Customer',
+  namespace: 'customerManagement.avro',
+  fields: [
+    { name: 'id', type: 'int' },
+    { name: 'name', type: 'string' },
+  ],
+};
 const corpusDir = new URL('../../../shared/corpus/avsc/', import.meta.url);
 
 function idBytes(id: number): number[] {
@@ -131,19 +141,10 @@ test('lookup-only mode uses registered schemas and never registers', async () =>
 test('use-latest-version writes with the latest schema, and strict mode refuses a schema it cannot read', async () => {
   const topic = uniqueName('latest');
   const subject = `${topic}-value`;
-  const older = {
-    type: 'record',
-    name: 'Customer',
-    namespace: 'customerManagement.avro',
-    fields: [
-      { name: 'id', type: 'int' },
-      { name: 'name', type: 'string' },
-    ],
-  };
-  await registry.register(subject, older);
+  await registry.register(subject, customerBeforeEmail);
   const latestId = await registry.register(subject, customer);
   const serde = new AvroSerde({ registry, useLatestVersion: true });
-  const bytes = await serde.serialize(topic, { id: 3, name: 'n' }, { schema: older });
+  const bytes = await serde.serialize(topic, { id: 3, name: 'n' }, { schema: customerBeforeEmail });
   assert.equal(bytes.readUInt32BE(1), latestId);
   assert.deepEqual({ ...(await serde.deserialize<object>(topic, bytes)) }, { id: 3, name: 'n', email: null });
 
@@ -171,20 +172,11 @@ test('a pinned schema id is written as given, and values are checked against tha
 
 test('deserialize resolves the writer schema into a newer reader schema', async () => {
   const topic = uniqueName('evolve');
-  const writer = {
-    type: 'record',
-    name: 'Customer',
-    namespace: 'customerManagement.avro',
-    fields: [
-      { name: 'id', type: 'int' },
-      { name: 'name', type: 'string' },
-    ],
-  };
   const serde = new AvroSerde({ registry });
-  const bytes = await serde.serialize(topic, { id: 9, name: 'old' }, { schema: writer });
+  const bytes = await serde.serialize(topic, { id: 9, name: 'old' }, { schema: customerBeforeEmail });
   const asRead = await serde.deserialize<object>(topic, bytes, { readerSchema: customer });
   assert.deepEqual({ ...asRead }, { id: 9, name: 'old', email: null });
-  const incompatibleReader = { ...writer, fields: [{ name: 'id', type: 'string' }] };
+  const incompatibleReader = { ...customerBeforeEmail, fields: [{ name: 'id', type: 'string' }] };
   await assert.rejects(serde.deserialize(topic, bytes, { readerSchema: incompatibleReader }), {
     code: 'SERDE_INCOMPATIBLE_SCHEMA',
   });
