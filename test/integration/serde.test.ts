@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import avro from 'avsc';
 import { AvroSerde, SchemaRegistry, SerdeError } from '../../src/index.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
+import { corpusDir as findCorpus } from '../support/corpus.js';
 
 const cluster = testCluster();
 const registry = new SchemaRegistry({ url: cluster.registryUrl });
@@ -23,7 +24,6 @@ const customerBeforeEmail = {
     { name: 'name', type: 'string' },
   ],
 };
-const corpusDir = new URL('../../../shared/corpus/avsc/', import.meta.url);
 
 function idBytes(id: number): number[] {
   return [(id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff];
@@ -211,6 +211,7 @@ test('keys: Avro-framed primitives through the registry, or raw the way Java ser
 });
 
 test('every corpus schema avsc can generate values for round-trips through the registry', async () => {
+  const corpusDir = findCorpus();
   const serde = new AvroSerde({ registry });
   const files = readdirSync(corpusDir).filter((f) => f.endsWith('.avsc'));
   // The multipleFile group only resolves with its dependencies parsed first, into one avsc registry.
