@@ -34,16 +34,6 @@ export class LoadingCache<V extends NonNullable<unknown>> {
     });
   }
 
-  /** The cached value, synchronously, without loading or counting. */
-  peek(key: string): V | undefined {
-    return this.values.get(key);
-  }
-
-  set(key: string, value: V): void {
-    this.values.set(key, value);
-    this.notFound.delete(key);
-  }
-
   delete(key: string): void {
     this.values.delete(key);
     this.notFound.delete(key);

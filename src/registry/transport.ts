@@ -78,17 +78,25 @@ export class RegistryTransport {
     for (const agent of this.agents) agent.destroy();
   }
 
-  private token(refresh: boolean): Promise<string> | undefined {
+  private bearerProvider(): BearerTokenProvider | undefined {
+    const auth = this.options.auth;
+    return auth && 'bearer' in auth && typeof auth.bearer === 'function' ? auth.bearer : undefined;
+  }
+
+  /**
+   * The token to send. `rejected` is the token promise a 401 answered: only the first request to
+   * report it calls the provider; requests that report the same stale token later share that call.
+   */
+  private token(rejected?: Promise<string>): Promise<string> | undefined {
     const auth = this.options.auth;
     if (!auth || !('bearer' in auth)) return undefined;
-    const source = auth.bearer;
-    if (typeof source === 'string') return Promise.resolve(source);
-    // One provider call shared by every request that needs a (new) token at the same moment.
-    if (!this.bearer || refresh) {
-      const provider: BearerTokenProvider = source;
-      this.bearer = Promise.resolve().then(provider);
-      this.bearer.catch(() => {
-        this.bearer = undefined;
+    if (typeof auth.bearer === 'string') return Promise.resolve(auth.bearer);
+    if (!this.bearer || (rejected !== undefined && this.bearer === rejected)) {
+      const provider: BearerTokenProvider = auth.bearer;
+      const fresh = Promise.resolve().then(provider);
+      this.bearer = fresh;
+      fresh.catch(() => {
+        if (this.bearer === fresh) this.bearer = undefined;
       });
     }
     return this.bearer;
@@ -105,7 +113,7 @@ export class RegistryTransport {
   async request<T>(req: RegistryRequest): Promise<T> {
     const context = { method: req.method, url: `${this.options.url}${req.path}`, ...req.about };
     let refreshedToken = false;
-    let tokenPromise = this.token(false);
+    let tokenPromise = this.token();
     for (let attempt = 0; ; attempt++) {
       let response: AxiosResponse | undefined;
       let failure: { code: string; message: string } | undefined;
@@ -131,15 +139,9 @@ export class RegistryTransport {
       if (response && response.status >= 200 && response.status < 300) {
         return parseBody<T>(response, context);
       }
-      if (
-        response?.status === 401 &&
-        !refreshedToken &&
-        typeof this.options.auth === 'object' &&
-        'bearer' in this.options.auth &&
-        typeof this.options.auth.bearer === 'function'
-      ) {
+      if (response?.status === 401 && !refreshedToken && this.bearerProvider()) {
         refreshedToken = true;
-        tokenPromise = this.token(true);
+        tokenPromise = this.token(tokenPromise);
         attempt--;
         continue;
       }

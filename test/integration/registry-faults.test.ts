@@ -199,6 +199,22 @@ test('a 401 makes the bearer provider give a new token, once, and the request go
   }
 });
 
+test('concurrent requests refused with the same expired token share one provider call', async () => {
+  let calls = 0;
+  const registry = client({
+    auth: { bearer: async () => (calls++ === 0 ? 'expired-token' : 'fresh-token') },
+  });
+  proxy.requiredBearer = 'fresh-token';
+  try {
+    const subjects = Array.from({ length: 20 }, (_, i) => uniqueName(`bearer-many-${i}`));
+    const ids = await Promise.all(subjects.map((s) => registry.register(s, recordSchema('BearerMany'))));
+    assert.equal(ids.length, 20);
+    assert.equal(calls, 2);
+  } finally {
+    proxy.requiredBearer = undefined;
+  }
+});
+
 test('a token the registry keeps refusing fails as REGISTRY_UNAUTHORIZED after one refresh', async () => {
   let calls = 0;
   const registry = client({
