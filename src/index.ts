@@ -50,5 +50,23 @@ export type {
   RawKeyKind,
 } from './serde/index.js';
 
+export { avroTypeOptions, createAvroType, LOGICAL_TYPE_NAMES } from './avro/index.js';
+export type {
+  AvroSchemaJson,
+  AvroType,
+  AvroValueSettings,
+  LogicalTypeName,
+  AvroBinding,
+  NoKeyBinding,
+  RawKeyBinding,
+  TopicBinding,
+  TopicMapShape,
+  TopicTypes,
+  Topics,
+} from './avro/index.js';
+
+export { generateTypes, writeGenerated, checkGenerated, loadSchemas } from '../codegen/index.js';
+export type { GenerateOptions, GeneratedFile, WriteResult, CheckResult } from '../codegen/index.js';
+
 export { stackUp, stackDown, stackStatus, resolveStackOptions } from './stack/index.js';
 export type { ClusterEndpoints, StackStatus, UpResult, StackOptions } from './stack/index.js';

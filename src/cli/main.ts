@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { isAvrokitError, UsageError } from '../errors.js';
 import type { Command } from './command.js';
+import { genCommand } from './gen-command.js';
 import { stackCommand } from './stack-command.js';
 
-const commands: readonly Command[] = [stackCommand];
+const commands: readonly Command[] = [genCommand, stackCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { sourceSchemaOf } from '../avro/avro-type.js';
 import { SchemaError } from '../errors.js';
 import type { SchemaInput } from './types.js';
 
@@ -26,7 +27,9 @@ export function schemaText(input: SchemaInput): string {
   }
   const known = textOfObject.get(input);
   if (known !== undefined) return known;
-  const text = JSON.stringify(isAvscType(input) ? input.schema({ exportAttrs: true }) : input);
+  const text = JSON.stringify(
+    isAvscType(input) ? (sourceSchemaOf(input) ?? input.schema({ exportAttrs: true })) : input,
+  );
   textOfObject.set(input, text);
   return text;
 }

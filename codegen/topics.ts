@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { SchemaError } from '../src/errors.js';
+import { RAW_KEY_KINDS, type RawKeyKind } from '../src/serde/raw-keys.js';
+import type { SchemaEntry } from './load.js';
+
+/** One topic of a topic map file, checked: its key is raw, Avro or absent; its value is Avro. */
+export interface TopicSpec {
+  readonly topic: string;
+  readonly key:
+    | { readonly kind: 'raw'; readonly type: RawKeyKind }
+    | { readonly kind: 'avro'; readonly name: string }
+    | { readonly kind: 'none' };
+  readonly value: { readonly kind: 'avro'; readonly name: string };
+}
+
+// Kafka's own rule for topic names (Topic.validate in the Java client).
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * Reads a topic map: `{ "<topic>": { "key"?: "<raw kind or type name>", "value": "<type name>" } }`.
+ * A key of `string`, `int`, `long` or `bytes` is written like Kafka's Java serializers (no schema id);
+ * any other key, and every value, names a generated type by full name and is written as Avro.
+ */
+export async function readTopicMap(
+  path: string,
+  entries: readonly SchemaEntry[],
+  cwd = process.cwd(),
+): Promise<TopicSpec[]> {
+  const file = relative(cwd, path) || path;
+  const fail = (pointer: string, message: string): never => {
+    throw new SchemaError('SCHEMA_INVALID', `${file}: ${pointer || '/'}: ${message}`, {
+      context: { file, path: pointer || '/' },
+    });
+  };
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    return fail('', `cannot read the topic map: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return fail('', 'a topic map is an object: { "<topic>": { "key": "...", "value": "..." } }');
+  }
+  const known = new Set(entries.map((e) => e.key));
+  const typeName = (value: unknown, pointer: string): string => {
+    if (typeof value !== 'string') return fail(pointer, 'expected the full name of a generated type');
+    if (!known.has(value)) {
+      const similar = entries.filter((e) => e.key.endsWith(`.${value}`)).map((e) => e.key);
+      return fail(
+        pointer,
+        `no type named "${value}" was generated${similar.length ? ` (did you mean ${similar.join(' or ')}?)` : ''}`,
+      );
+    }
+    return value;
+  };
+  return Object.entries(json as Record<string, unknown>)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([topic, spec]): TopicSpec => {
+      const at = `/${topic.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+        fail(at, `"${topic}" is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`);
+      }
+      if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+        return fail(at, 'expected { "key"?: ..., "value": ... }');
+      const { key, value, ...rest } = spec as Record<string, unknown>;
+      const extra = Object.keys(rest);
+      if (extra.length > 0) fail(`${at}/${extra[0]}`, 'unknown setting (a topic has "key" and "value")');
+      if (value === undefined) fail(at, 'a topic needs a "value" type');
+      return {
+        topic,
+        key:
+          key === undefined || key === null
+            ? { kind: 'none' }
+            : typeof key === 'string' && (RAW_KEY_KINDS as readonly string[]).includes(key)
+              ? { kind: 'raw', type: key as RawKeyKind }
+              : { kind: 'avro', name: typeName(key, `${at}/key`) },
+        value: { kind: 'avro', name: typeName(value, `${at}/value`) },
+      };
+    });
+}

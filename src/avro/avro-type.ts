@@ -1,0 +1,100 @@
+import avro from 'avsc';
+import { OptionsError } from '../errors.js';
+import { LOGICAL_TYPE_CLASSES, LOGICAL_TYPE_NAMES, type LogicalTypeName } from './logical-types.js';
+import { bigintLongType } from './long.js';
+
+/** A schema as JSON (what `JSON.parse` of an `.avsc` file gives). */
+export type AvroSchemaJson = avro.Schema;
+
+/**
+ * How Avro values are represented in JavaScript. Generated types and the avsc `Type`s built for them
+ * must use the same settings, so the generator records them in its output.
+ */
+export interface AvroValueSettings {
+  /**
+   * `long` as `number` (values beyond ±2^53 are refused, never rounded) or as `bigint` (every value).
+   * @default 'number'
+   */
+  readonly longs?: 'number' | 'bigint';
+  /** Logical types to read and write as their underlying Avro type instead (see {@link LOGICAL_TYPE_NAMES}). */
+  readonly plainLogicalTypes?: readonly LogicalTypeName[];
+}
+
+/**
+ * An avsc `Type` whose values are `T` when read and `I` when written (`I` lets fields with defaults be
+ * left out). The typed signatures come first, so they are the ones calls resolve to.
+ */
+export type AvroType<T, I = T> = TypedMethods<T, I> & avro.Type;
+
+interface TypedMethods<T, I> {
+  toBuffer(value: I): Buffer;
+  fromBuffer(buffer: Buffer, resolver?: avro.Resolver, noCheck?: boolean): T;
+  isValid(
+    value: unknown,
+    opts?: { errorHook?: (path: string[], value: unknown, type: avro.Type) => void },
+  ): value is I;
+  random(): T;
+  clone(value: I, opts?: { wrapUnions?: boolean }): T;
+}
+
+/** avsc options for the given settings: union wrapping, logical types and the long representation. */
+export function avroTypeOptions(settings: AvroValueSettings = {}): Partial<avro.ForSchemaOptions> {
+  const longs = settings.longs ?? 'number';
+  if (longs !== 'number' && longs !== 'bigint') {
+    throw new OptionsError('longs', `must be 'number' or 'bigint', got ${String(longs)}`);
+  }
+  const plain = new Set<string>(settings.plainLogicalTypes ?? []);
+  for (const name of plain) {
+    if (!(LOGICAL_TYPE_NAMES as readonly string[]).includes(name)) {
+      throw new OptionsError(
+        'plainLogicalTypes',
+        `${name} is not one of avrokit's logical types (${LOGICAL_TYPE_NAMES.join(', ')})`,
+      );
+    }
+  }
+  const logicalTypes = Object.fromEntries(
+    Object.entries(LOGICAL_TYPE_CLASSES).filter(([name]) => !plain.has(name)),
+  );
+  const options: Partial<avro.ForSchemaOptions> = {
+    // avsc's default: a union is unwrapped unless two branches share a JavaScript kind (two records,
+    // int and double, …); then each value is an object keyed by its branch name.
+    wrapUnions: 'auto',
+    logicalTypes,
+  };
+  if (longs === 'bigint') {
+    // A type hook, not the registry, because `{"type": "long"}` objects bypass registry lookups; logical
+    // types over long keep their own representation.
+    options.typeHook = (schema) => {
+      if (schema === 'long') return bigintLongType;
+      if (typeof schema === 'object' && schema !== null && !Array.isArray(schema)) {
+        const { type, logicalType } = schema as { type?: unknown; logicalType?: unknown };
+        if (type === 'long' && !(typeof logicalType === 'string' && logicalType in logicalTypes)) {
+          return bigintLongType;
+        }
+      }
+      return undefined;
+    };
+  }
+  return options;
+}
+
+const sourceSchemas = new WeakMap<avro.Type, AvroSchemaJson>();
+
+/**
+ * Builds the avsc Type for a schema with the given value settings (generated code calls this once per
+ * type). The Type remembers the schema it came from, so registering it registers exactly that schema:
+ * avsc's own export drops attributes it does not know (unknown logical types, custom properties).
+ */
+export function createAvroType<T, I = T>(
+  schema: AvroSchemaJson,
+  settings: AvroValueSettings = {},
+): AvroType<T, I> {
+  const type = avro.Type.forSchema(schema, avroTypeOptions(settings));
+  sourceSchemas.set(type, schema);
+  return type as AvroType<T, I>;
+}
+
+/** The schema a Type was built from by {@link createAvroType}, if it was. */
+export function sourceSchemaOf(type: avro.Type): AvroSchemaJson | undefined {
+  return sourceSchemas.get(type);
+}

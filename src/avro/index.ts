@@ -1,0 +1,14 @@
+export { avroTypeOptions, createAvroType, sourceSchemaOf } from './avro-type.js';
+export type { AvroSchemaJson, AvroType, AvroValueSettings } from './avro-type.js';
+export { LOGICAL_TYPE_NAMES } from './logical-types.js';
+export type { LogicalTypeName } from './logical-types.js';
+export { bigintLongType } from './long.js';
+export type {
+  AvroBinding,
+  NoKeyBinding,
+  RawKeyBinding,
+  TopicBinding,
+  TopicMapShape,
+  TopicTypes,
+  Topics,
+} from './topics.js';

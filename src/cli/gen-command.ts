@@ -1,0 +1,91 @@
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkGenerated, generateTypes, writeGenerated } from '../../codegen/generate.js';
+import { LOGICAL_TYPE_NAMES, type LogicalTypeName } from '../avro/logical-types.js';
+import { UsageError } from '../errors.js';
+import type { Command } from './command.js';
+
+const usage = `Usage: avrokit gen <schema files or folders...> --out <dir> [options]
+
+Generates TypeScript from .avsc (and .avdl) files, read together: an interface per record, a
+string-literal union per enum, and in <dir>/index.ts the AvroTypes / AvroInputs maps (full name →
+type), avroSchemas and avroTypes (the avsc Type of each, built once).
+
+  --out <dir>                  where the TypeScript goes (required)
+  --topics <file>              topic map JSON: { "<topic>": { "key": "string", "value": "<full name>" } }
+                               → a TopicMap type and the topics bindings for createProducer
+  --longs number|bigint        long as number (safe integers, checked) or bigint (default number)
+  --plain-logical-types <list> comma-separated logical types to keep as their underlying type
+                               (${LOGICAL_TYPE_NAMES.join(', ')})
+  --runtime-import <module>    where generated code imports avrokit from (default avrokit)
+  --check                      write nothing; exit 1 if the files in <dir> are not what would be generated
+
+Exit codes: 0 done (or up to date), 1 stale (--check) or invalid schema, 2 usage error.`;
+
+export const genCommand: Command = {
+  name: 'gen',
+  summary: 'generate TypeScript types and avsc Types from .avsc schemas',
+  usage,
+  async run(args) {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        out: { type: 'string', short: 'o' },
+        topics: { type: 'string' },
+        longs: { type: 'string' },
+        'plain-logical-types': { type: 'string' },
+        'runtime-import': { type: 'string' },
+        check: { type: 'boolean' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('give the .avsc files or folders to generate from');
+    if (!values.out) throw new UsageError('--out <dir> is required');
+    if (values.longs !== undefined && values.longs !== 'number' && values.longs !== 'bigint') {
+      throw new UsageError(`--longs must be number or bigint, got ${values.longs}`);
+    }
+    const plain = (values['plain-logical-types'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const name of plain) {
+      if (!(LOGICAL_TYPE_NAMES as readonly string[]).includes(name)) {
+        throw new UsageError(
+          `--plain-logical-types: unknown logical type ${name} (${LOGICAL_TYPE_NAMES.join(', ')})`,
+        );
+      }
+    }
+    const files = await generateTypes({
+      inputs: positionals,
+      outDir: values.out,
+      ...(values.topics ? { topics: values.topics } : {}),
+      ...(values.longs ? { longs: values.longs } : {}),
+      ...(plain.length ? { plainLogicalTypes: plain as LogicalTypeName[] } : {}),
+      ...(values['runtime-import'] ? { runtimeImport: values['runtime-import'] } : {}),
+    });
+    const outDir = resolve(values.out);
+    const shown = relative(process.cwd(), outDir) || '.';
+    if (values.check) {
+      const { stale } = await checkGenerated(outDir, files);
+      if (stale.length === 0) {
+        process.stderr.write(`avrokit gen: ${shown} is up to date (${files.length} files)\n`);
+        return 0;
+      }
+      process.stderr.write(
+        `avrokit gen: ${shown} is stale; run avrokit gen again. Differs: ${stale.join(', ')}\n`,
+      );
+      return 1;
+    }
+    const result = await writeGenerated(outDir, files);
+    process.stderr.write(
+      `avrokit gen: ${shown}: ${result.written.length} written, ${result.unchanged.length} unchanged` +
+        `${result.removed.length ? `, ${result.removed.length} removed (${result.removed.join(', ')})` : ''}\n`,
+    );
+    return 0;
+  },
+};
