@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { avroTypeOptions, type AvroValueSettings } from '../src/avro/avro-type.js';
+import type { AvroSchemaJson, AvroValueSettings } from '../src/avro/avro-type.js';
 import type { SchemaEntry } from './load.js';
 import type { EntryNames } from './naming.js';
 import type { TopicSpec } from './topics.js';
@@ -13,6 +13,7 @@ export interface GeneratedFile {
 
 export interface EmitInput {
   readonly entries: readonly SchemaEntry[];
+  readonly definitions: Readonly<Record<string, AvroSchemaJson>>;
   readonly names: ReadonlyMap<string, EntryNames>;
   readonly topics: readonly TopicSpec[] | undefined;
   readonly settings: Required<Pick<AvroValueSettings, 'longs'>> & AvroValueSettings;
@@ -55,9 +56,10 @@ function describe(entry: SchemaEntry): string {
 
 function emitEntry(entry: SchemaEntry, input: EmitInput): GeneratedFile {
   const names = namesOf(input, entry.key);
-  const type = avro.Type.forSchema(entry.schema, avroTypeOptions(input.settings));
+  const type = entry.type;
   const writer = new TypeWriter(input.names);
-  const json = entry.schema as {
+  const own = entry.kind === 'anonymous' ? entry.root : input.definitions[entry.key];
+  const json = own as {
     doc?: unknown;
     fields?: Record<string, unknown>[];
     default?: unknown;
@@ -79,6 +81,8 @@ function emitEntry(entry: SchemaEntry, input: EmitInput): GeneratedFile {
     const iface = (name: string, mode: 'value' | 'input', lead: string[]) =>
       tsDoc(lead) +
       `export interface ${name} {\n` +
+      // Without members an interface would accept any value, strings included; avsc wants an object.
+      (fields.length === 0 ? '  readonly [field: string]: never;\n' : '') +
       fields
         .map((f) => {
           const optional = mode === 'input' && f.hasDefault ? '?' : '';
@@ -102,9 +106,14 @@ function emitEntry(entry: SchemaEntry, input: EmitInput): GeneratedFile {
     body += `${tsDoc([...doc, describe(entry), ...extra])}export type ${names.value} = ${text};\n`;
   }
 
-  body += `\n${tsDoc([`Schema of \`${entry.key}\`, standalone: the named types it uses are defined inline.`])}`;
-  body += `export const ${names.schema}: AvroSchemaJson = ${JSON.stringify(entry.schema, null, 2)};\n`;
-  const imports = `import type { AvroSchemaJson } from ${quote(input.runtime)};\n${importLines(writer, entry.key)}`;
+  body += `\n${tsDoc([
+    entry.kind === 'anonymous'
+      ? `The schema of ${entry.location.file}, with named types by full name; \`avroSchemas[${quote(entry.key)}]\` is it standalone.`
+      : `The own schema of \`${entry.key}\`, with the named types it uses by full name; \`avroSchemas[${quote(entry.key)}]\` is it standalone.`,
+  ])}`;
+  body += `export const ${names.definition}: AvroSchemaJson = ${JSON.stringify(own, null, 2)};\n`;
+  const runtimeTypes = writer.usesUnion ? 'AvroSchemaJson, AvroUnion' : 'AvroSchemaJson';
+  const imports = `import type { ${runtimeTypes} } from ${quote(input.runtime)};\n${importLines(writer, entry.key)}`;
   return { path: fileOf(entry.key), content: `${input.header}\n${imports}\n${body}` };
 }
 
@@ -122,74 +131,50 @@ function inputTypeName(input: EmitInput, key: string): string {
 
 function emitIndex(input: EmitInput): GeneratedFile {
   const lines: string[] = [input.header, ''];
-  const runtimeValues = ['createAvroType'];
-  const runtimeTypes = [
-    'AvroSchemaJson',
-    'AvroType',
-    'AvroValueSettings',
-    ...(input.topics ? ['Topics'] : []),
-  ];
+  const runtimeTypes = ['AvroSchemaJson', 'AvroValueSettings', ...(input.topics ? ['Topics'] : [])];
   lines.push(
-    `import { ${runtimeValues.join(', ')}, type ${runtimeTypes.join(', type ')} } from ${quote(input.runtime)};`,
+    `import { defineAvroSchemas, defineAvroTypes, type ${runtimeTypes.join(', type ')} } from ${quote(input.runtime)};`,
   );
   for (const entry of input.entries) {
     const names = namesOf(input, entry.key);
     const types = [names.value, ...(inputTypeName(input, entry.key) !== names.value ? [names.input] : [])];
-    lines.push(
-      `import { ${names.schema}, type ${types.join(', type ')} } from ${quote(importPath(entry.key))};`,
-    );
+    lines.push(`import { ${names.definition}, type ${types.join(', type ')} } from ${quote(importPath(entry.key))};`);
   }
   lines.push('');
   for (const entry of input.entries) lines.push(`export * from ${quote(importPath(entry.key))};`);
   lines.push('');
-  lines.push(
-    ...tsDoc(['Every generated type by full name: the values a reader gets.']).trimEnd().split('\n'),
-  );
+  const doc = (text: string) => lines.push(...tsDoc([text]).trimEnd().split('\n'));
+  doc('Every generated type by full name: the values a reader gets.');
   lines.push('export interface AvroTypes {');
   for (const entry of input.entries) lines.push(`  ${quote(entry.key)}: ${namesOf(input, entry.key).value};`);
   lines.push('}', '');
-  lines.push(
-    ...tsDoc(['Every generated type by full name: what a producer writes (fields with defaults optional).'])
-      .trimEnd()
-      .split('\n'),
-  );
+  doc('Every generated type by full name: what a producer writes (fields with defaults optional).');
   lines.push('export interface AvroInputs {');
   for (const entry of input.entries) lines.push(`  ${quote(entry.key)}: ${inputTypeName(input, entry.key)};`);
   lines.push('}', '');
-  lines.push(...tsDoc(["Each type's standalone schema, by full name."]).trimEnd().split('\n'));
-  lines.push('export const avroSchemas: { readonly [N in keyof AvroTypes]: AvroSchemaJson } = {');
-  for (const entry of input.entries)
-    lines.push(`  ${quote(entry.key)}: ${namesOf(input, entry.key).schema},`);
+  doc('Each named type\'s own schema, by full name.');
+  lines.push('export const avroDefinitions: { readonly [name: string]: AvroSchemaJson } = {');
+  for (const entry of input.entries) {
+    if (entry.kind !== 'anonymous') lines.push(`  ${quote(entry.key)}: ${namesOf(input, entry.key).definition},`);
+  }
   lines.push('};', '');
+  doc('Each type\'s standalone schema (named types it uses defined inline), by full name; assembled on first use.');
+  lines.push('export const avroSchemas = defineAvroSchemas<keyof AvroTypes>(avroDefinitions, {');
+  for (const entry of input.entries) {
+    const root = entry.kind === 'anonymous' ? namesOf(input, entry.key).definition : quote(entry.key);
+    lines.push(`  ${quote(entry.key)}: ${root},`);
+  }
+  lines.push('});', '');
   const settings: AvroValueSettings = {
     longs: input.settings.longs,
     ...(input.settings.plainLogicalTypes?.length
       ? { plainLogicalTypes: [...input.settings.plainLogicalTypes].sort() }
       : {}),
   };
-  lines.push(
-    ...tsDoc(['The value representation these types were generated for; avsc Types must be built with it.'])
-      .trimEnd()
-      .split('\n'),
-  );
+  doc('The value representation these types were generated for; avsc Types must be built with it.');
   lines.push(`export const avroValueSettings: AvroValueSettings = ${JSON.stringify(settings)};`, '');
-  lines.push(
-    ...tsDoc([
-      'The avsc Type of each type, built once, reading and writing exactly the generated TypeScript types.',
-    ])
-      .trimEnd()
-      .split('\n'),
-  );
-  lines.push(
-    'export const avroTypes: { readonly [N in keyof AvroTypes]: AvroType<AvroTypes[N], AvroInputs[N]> } = {',
-  );
-  for (const entry of input.entries) {
-    const names = namesOf(input, entry.key);
-    lines.push(
-      `  ${quote(entry.key)}: createAvroType<${names.value}, ${inputTypeName(input, entry.key)}>(${names.schema}, avroValueSettings),`,
-    );
-  }
-  lines.push('};');
+  doc('The avsc Type of each type, built on first use, reading and writing exactly the generated TypeScript types.');
+  lines.push('export const avroTypes = defineAvroTypes<AvroTypes, AvroInputs>(avroSchemas, avroValueSettings);');
   if (input.topics) lines.push('', ...emitTopics(input.topics));
   return { path: 'index.ts', content: `${lines.join('\n')}\n` };
 }

@@ -56,6 +56,7 @@ export async function generateTypes(options: GenerateOptions): Promise<Generated
   ].join('\n');
   return emitFiles({
     entries,
+    definitions: loaded.definitions,
     names: allocateNames(entries),
     topics,
     settings: { ...options, longs: options.longs ?? 'number' },

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import avro from 'avsc';
+import { assembleSchema } from '../src/avro/assemble.js';
 import { avroTypeOptions, type AvroSchemaJson, type AvroValueSettings } from '../src/avro/avro-type.js';
 import { SchemaError } from '../src/errors.js';
 
@@ -21,14 +22,21 @@ export interface SchemaEntry {
   /** The named type's full name, or for an unnamed top-level schema its file name without extension. */
   readonly key: string;
   readonly kind: NamedKind | 'anonymous';
-  /** Standalone schema: named types it uses are defined inline (first use), so it parses on its own. */
-  readonly schema: AvroSchemaJson;
+  /**
+   * The schema to assemble (see `assembleSchema`) with `definitions`: the full name itself for a named
+   * type, the top-level schema for an unnamed one.
+   */
+  readonly root: AvroSchemaJson;
+  /** The avsc Type values of this entry are read and written with. */
+  readonly type: avro.Type;
   readonly location: SchemaLocation;
 }
 
 export interface LoadedSchemas {
   /** Sorted by key. */
   readonly entries: readonly SchemaEntry[];
+  /** Every named type's own schema, by full name, sorted; named types it uses appear by full name. */
+  readonly definitions: Readonly<Record<string, AvroSchemaJson>>;
   /** The files read, relative to the working directory, sorted. */
   readonly files: readonly string[];
 }
@@ -274,61 +282,44 @@ function checkEnum(json: Record<string, unknown>, at: SchemaLocation): void {
   }
 }
 
-/** Re-assembles a schema from the tree, defining each named type inline at its first use. */
-class SchemaWriter {
-  private readonly defined = new Set<string>();
-
+/** Writes schemas from the tree with every named type used by full name (definitions apart). */
+class DefinitionWriter {
   constructor(private readonly reader: SchemaReader) {}
 
-  write(node: Node, namespace: string): unknown {
+  /** A named type's own schema, with an explicit namespace ("" for none) so it can be placed anywhere. */
+  definition(definition: Definition): AvroSchemaJson {
+    const body = definition.node;
+    const attrs = body.tag === 'record' ? body.attrs : body.tag === 'json' ? (body.value as Record<string, unknown>) : {};
+    const { type, name, ...rest } = attrs;
+    const head = { type, name, namespace: definition.namespace, ...rest };
+    if (body.tag !== 'record') return head as AvroSchemaJson;
+    return {
+      ...head,
+      fields: body.fields.map((field) => {
+        const { name: fieldName, ...fieldAttrs } = field.attrs;
+        return { name: fieldName, type: this.type(field.type), ...fieldAttrs };
+      }),
+    } as AvroSchemaJson;
+  }
+
+  type(node: Node): unknown {
     switch (node.tag) {
       case 'json':
         return node.value;
       case 'union':
-        return node.branches.map((branch) => this.write(branch, namespace));
+        return node.branches.map((branch) => this.type(branch));
       case 'object':
         return {
           ...node.attrs,
-          ...Object.fromEntries(Object.entries(node.children).map(([k, v]) => [k, this.write(v, namespace)])),
+          ...Object.fromEntries(Object.entries(node.children).map(([k, v]) => [k, this.type(v)])),
         };
       case 'record':
-        throw new Error('records are written through their definition');
+        throw new Error('records are written as definitions');
       case 'ref':
-        return this.use(this.reader.resolve(node), namespace);
-      case 'def': {
-        const definition = this.reader.definitions.get(node.fullName);
-        if (!definition) throw new Error(`no definition for ${node.fullName}`);
-        return this.use(definition, namespace);
-      }
+        return this.reader.resolve(node).fullName;
+      case 'def':
+        return node.fullName;
     }
-  }
-
-  private use(definition: Definition, namespace: string): unknown {
-    const { name } = splitFullName(definition.fullName);
-    if (this.defined.has(definition.fullName)) {
-      return definition.namespace === namespace ? name : definition.fullName;
-    }
-    this.defined.add(definition.fullName);
-    const own = definition.namespace;
-    const body = definition.node;
-    const attrs =
-      body.tag === 'record' || body.tag === 'json'
-        ? body.tag === 'record'
-          ? body.attrs
-          : (body.value as Record<string, unknown>)
-        : {};
-    const { type, name: _name, ...rest } = attrs;
-    const head: Record<string, unknown> = { type, name };
-    if (own !== namespace) head.namespace = own;
-    if (body.tag !== 'record') return { ...head, ...rest };
-    return {
-      ...head,
-      ...rest,
-      fields: body.fields.map((field) => {
-        const { name: fieldName, ...fieldAttrs } = field.attrs;
-        return { name: fieldName, type: this.write(field.type, own), ...fieldAttrs };
-      }),
-    };
   }
 }
 
@@ -432,52 +423,78 @@ export async function loadSchemas(
   }
 
   reader.checkRedefinitions();
-  const typeOptions = avroTypeOptions(options);
+  const writer = new DefinitionWriter(reader);
+  const definitions: Record<string, AvroSchemaJson> = {};
+  for (const name of [...reader.definitions.keys()].sort()) {
+    definitions[name] = writer.definition(reader.definitions.get(name)!);
+  }
+  const roots = [
+    ...[...reader.definitions.values()].map((d) => ({
+      key: d.fullName,
+      kind: d.kind as SchemaEntry['kind'],
+      root: d.fullName as AvroSchemaJson,
+      at: d.at,
+    })),
+    ...reader.roots.map((r) => ({
+      key: r.key,
+      kind: 'anonymous' as const,
+      root: writer.type(r.node) as AvroSchemaJson,
+      at: r.at,
+    })),
+  ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+
+  // One avsc build covers every type (a record with a field per entry), so checking is linear in the
+  // size of the schemas; only when it fails is each type built on its own to say where.
+  const typeOptions = { ...avroTypeOptions(options), assertLogicalTypes: false };
+  const all = {
+    type: 'record',
+    name: '__avrokit_all',
+    fields: roots.map((r, i) => ({ name: `f${i}`, type: r.root })),
+  } as AvroSchemaJson;
+  let built: avro.types.RecordType;
+  try {
+    built = avro.Type.forSchema(assembleSchema(all, definitions) as avro.Schema, typeOptions) as avro.types.RecordType;
+  } catch (err) {
+    locateFailure(reader, writer, definitions, roots, typeOptions);
+    throw err;
+  }
+  const entries = roots.map((r, i): SchemaEntry => {
+    const type = built.fields[i]?.type;
+    if (!type) throw new Error(`no type built for ${r.key}`);
+    return { key: r.key, kind: r.kind, root: r.root, type, location: r.at };
+  });
+  return { entries, definitions, files: files.map((f) => relative(cwd, f) || f).sort() };
+}
+
+/** Finds the schema part avsc refused: each field default on its own first, then each type. */
+function locateFailure(
+  reader: SchemaReader,
+  writer: DefinitionWriter,
+  definitions: Readonly<Record<string, AvroSchemaJson>>,
+  roots: readonly { root: AvroSchemaJson; at: SchemaLocation }[],
+  typeOptions: Partial<avro.ForSchemaOptions>,
+): void {
   const build = (schema: unknown, at: SchemaLocation): void => {
     try {
-      avro.Type.forSchema(schema as AvroSchemaJson, { ...typeOptions, assertLogicalTypes: false });
+      avro.Type.forSchema(assembleSchema(schema as AvroSchemaJson, definitions) as avro.Schema, typeOptions);
     } catch (err) {
       fail(at, err instanceof Error ? err.message : String(err));
     }
   };
-
-  const entries: SchemaEntry[] = [];
   for (const definition of reader.definitions.values()) {
-    checkDefaults(reader, definition, build);
-    const schema = new SchemaWriter(reader).write(
-      { tag: 'def', fullName: definition.fullName },
-      '',
-    ) as AvroSchemaJson;
-    build(schema, definition.at);
-    entries.push({ key: definition.fullName, kind: definition.kind, schema, location: definition.at });
+    if (definition.node.tag !== 'record') continue;
+    for (const field of definition.node.fields) {
+      if (!('default' in field.attrs)) continue;
+      build(
+        {
+          type: 'record',
+          name: '__avrokit_default_check',
+          namespace: definition.namespace,
+          fields: [{ name: field.attrs.name, type: writer.type(field.type), default: field.attrs.default }],
+        },
+        child(field.at, 'default'),
+      );
+    }
   }
-  for (const root of reader.roots) {
-    const schema = new SchemaWriter(reader).write(root.node, root.namespace) as AvroSchemaJson;
-    build(schema, root.at);
-    entries.push({ key: root.key, kind: 'anonymous', schema, location: root.at });
-  }
-  entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { entries, files: files.map((f) => relative(cwd, f) || f).sort() };
-}
-
-/** Each field default is checked against the field's type on its own, so an error names that field. */
-function checkDefaults(
-  reader: SchemaReader,
-  definition: Definition,
-  build: (schema: unknown, at: SchemaLocation) => void,
-): void {
-  if (definition.node.tag !== 'record') return;
-  for (const field of definition.node.fields) {
-    if (!('default' in field.attrs)) continue;
-    const type = new SchemaWriter(reader).write(field.type, definition.namespace);
-    build(
-      {
-        type: 'record',
-        name: '__avrokit_default_check',
-        namespace: definition.namespace,
-        fields: [{ name: field.attrs.name, type, default: field.attrs.default }],
-      },
-      child(field.at, 'default'),
-    );
-  }
+  for (const root of roots) build(root.root, root.at);
 }

@@ -12,7 +12,7 @@ const RESERVED = new Set([
   ...'Array Buffer Date Record Object String Number Boolean Symbol BigInt Error Map Set Promise Partial Readonly'.split(
     ' ',
   ),
-  ...'AvroSchemaJson AvroType AvroValueSettings createAvroType Topics AvroTypes AvroInputs avroTypes avroSchemas avroValueSettings TopicMap topics'.split(
+  ...'AvroSchemaJson AvroUnion AvroType AvroValueSettings createAvroType Topics AvroTypes AvroInputs avroTypes avroSchemas avroValueSettings TopicMap topics'.split(
     ' ',
   ),
 ]);
@@ -23,8 +23,8 @@ export interface EntryNames {
   readonly value: string;
   /** The input type (what a producer writes; fields with defaults optional). */
   readonly input: string;
-  /** The schema constant. */
-  readonly schema: string;
+  /** The constant holding the type's own schema (named types it uses appear by full name). */
+  readonly definition: string;
 }
 
 function pascal(text: string): string {
@@ -41,7 +41,7 @@ function pascal(text: string): string {
  *   → `ComAcmeShippingAddress`);
  * - an unnamed top-level schema is called by its file name in PascalCase;
  * - a name that is reserved in TypeScript or used by the generated code gets a trailing `_` (`Date_`);
- * - any clash left after that (including with the `…Input`/`…Schema` companions) is settled by a
+ * - any clash left after that (including with the `…Input`/`…Definition` companions) is settled by a
  *   numeric suffix, in the order of full names.
  * Every type is also reachable without these names, by full name: `AvroTypes['com.acme.billing.Address']`.
  */
@@ -62,13 +62,13 @@ export function allocateNames(entries: readonly SchemaEntry[]): Map<string, Entr
           ? simpleOf(entry.key)
           : pascal(entry.key);
     if (RESERVED.has(base)) base = `${base}_`;
-    const companions = (b: string) => [b, `${b}Input`, `${b}Schema`];
+    const companions = (b: string) => [b, `${b}Input`, `${b}Definition`];
     let candidate = base;
     for (let n = 2; companions(candidate).some((c) => taken.has(c) || RESERVED.has(c)); n++) {
       candidate = `${base}_${n}`;
     }
     for (const c of companions(candidate)) taken.add(c);
-    names.set(entry.key, { value: candidate, input: `${candidate}Input`, schema: `${candidate}Schema` });
+    names.set(entry.key, { value: candidate, input: `${candidate}Input`, definition: `${candidate}Definition` });
   }
   return names;
 }

@@ -35,6 +35,8 @@ const PRIMITIVE_TS: Readonly<Record<string, string>> = {
 export class TypeWriter {
   /** Generated names referred to (name → full name of its type), so the caller can import them. */
   readonly used = new Map<string, string>();
+  /** Whether the runtime's `AvroUnion` type is needed. */
+  usesUnion = false;
 
   constructor(private readonly names: ReadonlyMap<string, EntryNames>) {}
 
@@ -54,15 +56,13 @@ export class TypeWriter {
     if (type instanceof avro.types.ArrayType) return `${this.element(type.itemsType, mode)}[]`;
     if (type instanceof avro.types.MapType) return `Record<string, ${this.write(type.valuesType, mode)}>`;
     if (type instanceof avro.types.WrappedUnionType) {
-      const keys = type.types.filter((t) => t.typeName !== 'null').map((t) => t.branchName ?? t.typeName);
-      const branches = type.types.map((branch) => {
-        if (branch.typeName === 'null') return 'null';
-        const key = branch.branchName ?? branch.typeName;
-        // The other keys are `never`, so an object naming two branches does not compile.
-        const others = keys.filter((k) => k !== key).map((k) => `${JSON.stringify(k)}?: never`);
-        return `{ ${[`${JSON.stringify(key)}: ${this.write(branch, mode)}`, ...others].join('; ')} }`;
-      });
-      return unique(branches).join(' | ');
+      // AvroUnion makes every other branch key `never`, so an object naming two branches does not compile.
+      this.usesUnion = true;
+      const branches = type.types
+        .filter((branch) => branch.typeName !== 'null')
+        .map((branch) => `${JSON.stringify(branch.branchName ?? branch.typeName)}: ${this.write(branch, mode)}`);
+      const nullable = type.types.some((branch) => branch.typeName === 'null');
+      return `AvroUnion<{ ${branches.join('; ')} }>${nullable ? ' | null' : ''}`;
     }
     if (type instanceof avro.types.UnwrappedUnionType) {
       return unique(type.types.map((branch) => this.write(branch, mode))).join(' | ');

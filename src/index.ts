@@ -50,10 +50,18 @@ export type {
   RawKeyKind,
 } from './serde/index.js';
 
-export { avroTypeOptions, createAvroType, LOGICAL_TYPE_NAMES } from './avro/index.js';
+export {
+  assembleSchema,
+  avroTypeOptions,
+  createAvroType,
+  defineAvroSchemas,
+  defineAvroTypes,
+  LOGICAL_TYPE_NAMES,
+} from './avro/index.js';
 export type {
   AvroSchemaJson,
   AvroType,
+  AvroUnion,
   AvroValueSettings,
   LogicalTypeName,
   AvroBinding,

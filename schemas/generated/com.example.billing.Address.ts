@@ -29,8 +29,8 @@ export interface ComExampleBillingAddressInput {
   vatId?: null | string;
 }
 
-/** Schema of `com.example.billing.Address`, standalone: the named types it uses are defined inline. */
-export const ComExampleBillingAddressSchema: AvroSchemaJson = {
+/** The own schema of `com.example.billing.Address`, with the named types it uses by full name; `avroSchemas["com.example.billing.Address"]` is it standalone. */
+export const ComExampleBillingAddressDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "Address",
   "namespace": "com.example.billing",

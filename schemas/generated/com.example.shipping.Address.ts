@@ -35,8 +35,8 @@ export interface ComExampleShippingAddressInput {
   country?: string;
 }
 
-/** Schema of `com.example.shipping.Address`, standalone: the named types it uses are defined inline. */
-export const ComExampleShippingAddressSchema: AvroSchemaJson = {
+/** The own schema of `com.example.shipping.Address`, with the named types it uses by full name; `avroSchemas["com.example.shipping.Address"]` is it standalone. */
+export const ComExampleShippingAddressDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "Address",
   "namespace": "com.example.shipping",

@@ -17,8 +17,8 @@ export interface BankTransferInput {
   iban: string;
 }
 
-/** Schema of `com.example.shop.BankTransfer`, standalone: the named types it uses are defined inline. */
-export const BankTransferSchema: AvroSchemaJson = {
+/** The own schema of `com.example.shop.BankTransfer`, with the named types it uses by full name; `avroSchemas["com.example.shop.BankTransfer"]` is it standalone. */
+export const BankTransferDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "BankTransfer",
   "namespace": "com.example.shop",

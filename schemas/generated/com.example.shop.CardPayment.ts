@@ -19,8 +19,8 @@ export interface CardPaymentInput {
   amount: string;
 }
 
-/** Schema of `com.example.shop.CardPayment`, standalone: the named types it uses are defined inline. */
-export const CardPaymentSchema: AvroSchemaJson = {
+/** The own schema of `com.example.shop.CardPayment`, with the named types it uses by full name; `avroSchemas["com.example.shop.CardPayment"]` is it standalone. */
+export const CardPaymentDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "CardPayment",
   "namespace": "com.example.shop",

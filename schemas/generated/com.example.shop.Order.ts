@@ -5,7 +5,7 @@
 //   ../shop/order.avsc
 //   ../topics.json
 // Do not edit: change the schemas and run avrokit gen again.
-import type { AvroSchemaJson } from "../../src/index.js";
+import type { AvroSchemaJson, AvroUnion } from "../../src/index.js";
 import type { ComExampleBillingAddress, ComExampleBillingAddressInput } from "./com.example.billing.Address.js";
 import type { ComExampleShippingAddress, ComExampleShippingAddressInput } from "./com.example.shipping.Address.js";
 import type { BankTransfer, BankTransferInput } from "./com.example.shop.BankTransfer.js";
@@ -34,7 +34,7 @@ export interface Order {
    * Two record branches: avsc wraps this union, so a value names its branch.
    * @default null
    */
-  payment: null | { "com.example.shop.CardPayment": CardPayment; "com.example.shop.BankTransfer"?: never } | { "com.example.shop.BankTransfer": BankTransfer; "com.example.shop.CardPayment"?: never };
+  payment: AvroUnion<{ "com.example.shop.CardPayment": CardPayment; "com.example.shop.BankTransfer": BankTransfer }> | null;
   /** @default {} */
   tags: Record<string, string>;
   /** @default null */
@@ -58,15 +58,15 @@ export interface OrderInput {
    * Two record branches: avsc wraps this union, so a value names its branch.
    * @default null
    */
-  payment?: null | { "com.example.shop.CardPayment": CardPaymentInput; "com.example.shop.BankTransfer"?: never } | { "com.example.shop.BankTransfer": BankTransferInput; "com.example.shop.CardPayment"?: never };
+  payment?: AvroUnion<{ "com.example.shop.CardPayment": CardPaymentInput; "com.example.shop.BankTransfer": BankTransferInput }> | null;
   /** @default {} */
   tags?: Record<string, string>;
   /** @default null */
   deliveryDate?: null | string;
 }
 
-/** Schema of `com.example.shop.Order`, standalone: the named types it uses are defined inline. */
-export const OrderSchema: AvroSchemaJson = {
+/** The own schema of `com.example.shop.Order`, with the named types it uses by full name; `avroSchemas["com.example.shop.Order"]` is it standalone. */
+export const OrderDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "Order",
   "namespace": "com.example.shop",
@@ -93,46 +93,14 @@ export const OrderSchema: AvroSchemaJson = {
     },
     {
       "name": "status",
-      "type": {
-        "type": "enum",
-        "name": "OrderStatus",
-        "symbols": [
-          "PLACED",
-          "PAID",
-          "SHIPPED",
-          "CANCELLED"
-        ],
-        "default": "PLACED"
-      },
+      "type": "com.example.shop.OrderStatus",
       "default": "PLACED"
     },
     {
       "name": "lines",
       "type": {
         "type": "array",
-        "items": {
-          "type": "record",
-          "name": "OrderLine",
-          "fields": [
-            {
-              "name": "sku",
-              "type": "string"
-            },
-            {
-              "name": "quantity",
-              "type": "int"
-            },
-            {
-              "name": "unitPrice",
-              "type": {
-                "type": "bytes",
-                "logicalType": "decimal",
-                "precision": 10,
-                "scale": 2
-              }
-            }
-          ]
-        }
+        "items": "com.example.shop.OrderLine"
       }
     },
     {
@@ -146,65 +114,13 @@ export const OrderSchema: AvroSchemaJson = {
     },
     {
       "name": "shipTo",
-      "type": {
-        "type": "record",
-        "name": "Address",
-        "namespace": "com.example.shipping",
-        "doc": "Where an order is delivered.",
-        "fields": [
-          {
-            "name": "street",
-            "type": "string"
-          },
-          {
-            "name": "city",
-            "type": "string"
-          },
-          {
-            "name": "postcode",
-            "type": "string"
-          },
-          {
-            "name": "country",
-            "type": "string",
-            "doc": "ISO 3166-1 alpha-2 code.",
-            "default": "FR"
-          }
-        ]
-      }
+      "type": "com.example.shipping.Address"
     },
     {
       "name": "billTo",
       "type": [
         "null",
-        {
-          "type": "record",
-          "name": "Address",
-          "namespace": "com.example.billing",
-          "doc": "Where an invoice goes: a different Address from com.example.shipping.Address.",
-          "fields": [
-            {
-              "name": "company",
-              "type": "string"
-            },
-            {
-              "name": "street",
-              "type": "string"
-            },
-            {
-              "name": "city",
-              "type": "string"
-            },
-            {
-              "name": "vatId",
-              "type": [
-                "null",
-                "string"
-              ],
-              "default": null
-            }
-          ]
-        }
+        "com.example.billing.Address"
       ],
       "default": null
     },
@@ -212,35 +128,8 @@ export const OrderSchema: AvroSchemaJson = {
       "name": "payment",
       "type": [
         "null",
-        {
-          "type": "record",
-          "name": "CardPayment",
-          "fields": [
-            {
-              "name": "last4",
-              "type": "string"
-            },
-            {
-              "name": "amount",
-              "type": {
-                "type": "bytes",
-                "logicalType": "decimal",
-                "precision": 12,
-                "scale": 2
-              }
-            }
-          ]
-        },
-        {
-          "type": "record",
-          "name": "BankTransfer",
-          "fields": [
-            {
-              "name": "iban",
-              "type": "string"
-            }
-          ]
-        }
+        "com.example.shop.CardPayment",
+        "com.example.shop.BankTransfer"
       ],
       "doc": "Two record branches: avsc wraps this union, so a value names its branch.",
       "default": null

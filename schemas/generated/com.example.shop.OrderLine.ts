@@ -21,8 +21,8 @@ export interface OrderLineInput {
   unitPrice: string;
 }
 
-/** Schema of `com.example.shop.OrderLine`, standalone: the named types it uses are defined inline. */
-export const OrderLineSchema: AvroSchemaJson = {
+/** The own schema of `com.example.shop.OrderLine`, with the named types it uses by full name; `avroSchemas["com.example.shop.OrderLine"]` is it standalone. */
+export const OrderLineDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "OrderLine",
   "namespace": "com.example.shop",

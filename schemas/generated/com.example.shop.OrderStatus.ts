@@ -13,8 +13,8 @@ import type { AvroSchemaJson } from "../../src/index.js";
  */
 export type OrderStatus = "PLACED" | "PAID" | "SHIPPED" | "CANCELLED";
 
-/** Schema of `com.example.shop.OrderStatus`, standalone: the named types it uses are defined inline. */
-export const OrderStatusSchema: AvroSchemaJson = {
+/** The own schema of `com.example.shop.OrderStatus`, with the named types it uses by full name; `avroSchemas["com.example.shop.OrderStatus"]` is it standalone. */
+export const OrderStatusDefinition: AvroSchemaJson = {
   "type": "enum",
   "name": "OrderStatus",
   "namespace": "com.example.shop",

@@ -33,8 +33,8 @@ export interface CustomerInput {
   email?: null | string;
 }
 
-/** Schema of `customerManagement.avro.Customer`, standalone: the named types it uses are defined inline. */
-export const CustomerSchema: AvroSchemaJson = {
+/** The own schema of `customerManagement.avro.Customer`, with the named types it uses by full name; `avroSchemas["customerManagement.avro.Customer"]` is it standalone. */
+export const CustomerDefinition: AvroSchemaJson = {
   "type": "record",
   "name": "Customer",
   "namespace": "customerManagement.avro",

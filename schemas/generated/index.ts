@@ -6,15 +6,15 @@
 //   ../topics.json
 // Do not edit: change the schemas and run avrokit gen again.
 
-import { createAvroType, type AvroSchemaJson, type AvroType, type AvroValueSettings, type Topics } from "../../src/index.js";
-import { ComExampleBillingAddressSchema, type ComExampleBillingAddress, type ComExampleBillingAddressInput } from "./com.example.billing.Address.js";
-import { ComExampleShippingAddressSchema, type ComExampleShippingAddress, type ComExampleShippingAddressInput } from "./com.example.shipping.Address.js";
-import { BankTransferSchema, type BankTransfer, type BankTransferInput } from "./com.example.shop.BankTransfer.js";
-import { CardPaymentSchema, type CardPayment, type CardPaymentInput } from "./com.example.shop.CardPayment.js";
-import { OrderSchema, type Order, type OrderInput } from "./com.example.shop.Order.js";
-import { OrderLineSchema, type OrderLine, type OrderLineInput } from "./com.example.shop.OrderLine.js";
-import { OrderStatusSchema, type OrderStatus } from "./com.example.shop.OrderStatus.js";
-import { CustomerSchema, type Customer, type CustomerInput } from "./customerManagement.avro.Customer.js";
+import { defineAvroSchemas, defineAvroTypes, type AvroSchemaJson, type AvroValueSettings, type Topics } from "../../src/index.js";
+import { ComExampleBillingAddressDefinition, type ComExampleBillingAddress, type ComExampleBillingAddressInput } from "./com.example.billing.Address.js";
+import { ComExampleShippingAddressDefinition, type ComExampleShippingAddress, type ComExampleShippingAddressInput } from "./com.example.shipping.Address.js";
+import { BankTransferDefinition, type BankTransfer, type BankTransferInput } from "./com.example.shop.BankTransfer.js";
+import { CardPaymentDefinition, type CardPayment, type CardPaymentInput } from "./com.example.shop.CardPayment.js";
+import { OrderDefinition, type Order, type OrderInput } from "./com.example.shop.Order.js";
+import { OrderLineDefinition, type OrderLine, type OrderLineInput } from "./com.example.shop.OrderLine.js";
+import { OrderStatusDefinition, type OrderStatus } from "./com.example.shop.OrderStatus.js";
+import { CustomerDefinition, type Customer, type CustomerInput } from "./customerManagement.avro.Customer.js";
 
 export * from "./com.example.billing.Address.js";
 export * from "./com.example.shipping.Address.js";
@@ -49,32 +49,35 @@ export interface AvroInputs {
   "customerManagement.avro.Customer": CustomerInput;
 }
 
-/** Each type's standalone schema, by full name. */
-export const avroSchemas: { readonly [N in keyof AvroTypes]: AvroSchemaJson } = {
-  "com.example.billing.Address": ComExampleBillingAddressSchema,
-  "com.example.shipping.Address": ComExampleShippingAddressSchema,
-  "com.example.shop.BankTransfer": BankTransferSchema,
-  "com.example.shop.CardPayment": CardPaymentSchema,
-  "com.example.shop.Order": OrderSchema,
-  "com.example.shop.OrderLine": OrderLineSchema,
-  "com.example.shop.OrderStatus": OrderStatusSchema,
-  "customerManagement.avro.Customer": CustomerSchema,
+/** Each named type's own schema, by full name. */
+export const avroDefinitions: { readonly [name: string]: AvroSchemaJson } = {
+  "com.example.billing.Address": ComExampleBillingAddressDefinition,
+  "com.example.shipping.Address": ComExampleShippingAddressDefinition,
+  "com.example.shop.BankTransfer": BankTransferDefinition,
+  "com.example.shop.CardPayment": CardPaymentDefinition,
+  "com.example.shop.Order": OrderDefinition,
+  "com.example.shop.OrderLine": OrderLineDefinition,
+  "com.example.shop.OrderStatus": OrderStatusDefinition,
+  "customerManagement.avro.Customer": CustomerDefinition,
 };
+
+/** Each type's standalone schema (named types it uses defined inline), by full name; assembled on first use. */
+export const avroSchemas = defineAvroSchemas<keyof AvroTypes>(avroDefinitions, {
+  "com.example.billing.Address": "com.example.billing.Address",
+  "com.example.shipping.Address": "com.example.shipping.Address",
+  "com.example.shop.BankTransfer": "com.example.shop.BankTransfer",
+  "com.example.shop.CardPayment": "com.example.shop.CardPayment",
+  "com.example.shop.Order": "com.example.shop.Order",
+  "com.example.shop.OrderLine": "com.example.shop.OrderLine",
+  "com.example.shop.OrderStatus": "com.example.shop.OrderStatus",
+  "customerManagement.avro.Customer": "customerManagement.avro.Customer",
+});
 
 /** The value representation these types were generated for; avsc Types must be built with it. */
 export const avroValueSettings: AvroValueSettings = {"longs":"number"};
 
-/** The avsc Type of each type, built once, reading and writing exactly the generated TypeScript types. */
-export const avroTypes: { readonly [N in keyof AvroTypes]: AvroType<AvroTypes[N], AvroInputs[N]> } = {
-  "com.example.billing.Address": createAvroType<ComExampleBillingAddress, ComExampleBillingAddressInput>(ComExampleBillingAddressSchema, avroValueSettings),
-  "com.example.shipping.Address": createAvroType<ComExampleShippingAddress, ComExampleShippingAddressInput>(ComExampleShippingAddressSchema, avroValueSettings),
-  "com.example.shop.BankTransfer": createAvroType<BankTransfer, BankTransferInput>(BankTransferSchema, avroValueSettings),
-  "com.example.shop.CardPayment": createAvroType<CardPayment, CardPaymentInput>(CardPaymentSchema, avroValueSettings),
-  "com.example.shop.Order": createAvroType<Order, OrderInput>(OrderSchema, avroValueSettings),
-  "com.example.shop.OrderLine": createAvroType<OrderLine, OrderLineInput>(OrderLineSchema, avroValueSettings),
-  "com.example.shop.OrderStatus": createAvroType<OrderStatus, OrderStatus>(OrderStatusSchema, avroValueSettings),
-  "customerManagement.avro.Customer": createAvroType<Customer, CustomerInput>(CustomerSchema, avroValueSettings),
-};
+/** The avsc Type of each type, built on first use, reading and writing exactly the generated TypeScript types. */
+export const avroTypes = defineAvroTypes<AvroTypes, AvroInputs>(avroSchemas, avroValueSettings);
 
 /** Topic → the key and value a producer sends to it (from the topic map). */
 export type TopicMap = {

@@ -3,8 +3,15 @@ import { OptionsError } from '../errors.js';
 import { LOGICAL_TYPE_CLASSES, LOGICAL_TYPE_NAMES, type LogicalTypeName } from './logical-types.js';
 import { bigintLongType } from './long.js';
 
-/** A schema as JSON (what `JSON.parse` of an `.avsc` file gives). */
-export type AvroSchemaJson = avro.Schema;
+/**
+ * A schema as JSON (what `JSON.parse` of an `.avsc` file gives): a type name, a union array, or an
+ * object with a `type`. Wider than avsc's own `Schema` type, which has no room for the custom
+ * attributes (`java-class`, …) real schemas carry.
+ */
+export type AvroSchemaJson =
+  | string
+  | readonly AvroSchemaJson[]
+  | { readonly type: unknown; readonly [attribute: string]: unknown };
 
 /**
  * How Avro values are represented in JavaScript. Generated types and the avsc `Type`s built for them
@@ -89,7 +96,7 @@ export function createAvroType<T, I = T>(
   schema: AvroSchemaJson,
   settings: AvroValueSettings = {},
 ): AvroType<T, I> {
-  const type = avro.Type.forSchema(schema, avroTypeOptions(settings));
+  const type = avro.Type.forSchema(schema as avro.Schema, avroTypeOptions(settings));
   sourceSchemas.set(type, schema);
   return type as AvroType<T, I>;
 }
@@ -98,3 +105,11 @@ export function createAvroType<T, I = T>(
 export function sourceSchemaOf(type: avro.Type): AvroSchemaJson | undefined {
   return sourceSchemas.get(type);
 }
+
+/**
+ * A union avsc wraps (two branches of one JavaScript kind, such as two records): a value is an object
+ * with exactly one key, the branch's name, holding the branch's value. `M` maps branch name → type.
+ */
+export type AvroUnion<M> = {
+  [K in keyof M]: { [P in K]: M[P] } & { [P in Exclude<keyof M, K>]?: never };
+}[keyof M];

@@ -196,6 +196,11 @@ export class DecimalType extends avro.types.LogicalType {
     if (this.size !== undefined && this.size * 8 - 1 < Math.ceil(precision * Math.log2(10))) {
       throw new Error(`decimal precision ${precision} does not fit in fixed(${this.size})`);
     }
+    // avsc registers a named fixed under its name before the logical type wraps it, so later
+    // references to the name would read plain bytes; registering the decimal makes every use of the
+    // name a decimal, as in Java.
+    const registry = (opts as { registry?: Record<string, avro.Type> } | undefined)?.registry;
+    if (underlying.name && registry) registry[underlying.name] = this;
   }
 
   protected override _fromValue(bytes: Buffer): string {
