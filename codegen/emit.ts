@@ -138,7 +138,9 @@ function emitIndex(input: EmitInput): GeneratedFile {
   for (const entry of input.entries) {
     const names = namesOf(input, entry.key);
     const types = [names.value, ...(inputTypeName(input, entry.key) !== names.value ? [names.input] : [])];
-    lines.push(`import { ${names.definition}, type ${types.join(', type ')} } from ${quote(importPath(entry.key))};`);
+    lines.push(
+      `import { ${names.definition}, type ${types.join(', type ')} } from ${quote(importPath(entry.key))};`,
+    );
   }
   lines.push('');
   for (const entry of input.entries) lines.push(`export * from ${quote(importPath(entry.key))};`);
@@ -152,13 +154,16 @@ function emitIndex(input: EmitInput): GeneratedFile {
   lines.push('export interface AvroInputs {');
   for (const entry of input.entries) lines.push(`  ${quote(entry.key)}: ${inputTypeName(input, entry.key)};`);
   lines.push('}', '');
-  doc('Each named type\'s own schema, by full name.');
+  doc("Each named type's own schema, by full name.");
   lines.push('export const avroDefinitions: { readonly [name: string]: AvroSchemaJson } = {');
   for (const entry of input.entries) {
-    if (entry.kind !== 'anonymous') lines.push(`  ${quote(entry.key)}: ${namesOf(input, entry.key).definition},`);
+    if (entry.kind !== 'anonymous')
+      lines.push(`  ${quote(entry.key)}: ${namesOf(input, entry.key).definition},`);
   }
   lines.push('};', '');
-  doc('Each type\'s standalone schema (named types it uses defined inline), by full name; assembled on first use.');
+  doc(
+    "Each type's standalone schema (named types it uses defined inline), by full name; assembled on first use.",
+  );
   lines.push('export const avroSchemas = defineAvroSchemas<keyof AvroTypes>(avroDefinitions, {');
   for (const entry of input.entries) {
     const root = entry.kind === 'anonymous' ? namesOf(input, entry.key).definition : quote(entry.key);
@@ -173,8 +178,12 @@ function emitIndex(input: EmitInput): GeneratedFile {
   };
   doc('The value representation these types were generated for; avsc Types must be built with it.');
   lines.push(`export const avroValueSettings: AvroValueSettings = ${JSON.stringify(settings)};`, '');
-  doc('The avsc Type of each type, built on first use, reading and writing exactly the generated TypeScript types.');
-  lines.push('export const avroTypes = defineAvroTypes<AvroTypes, AvroInputs>(avroSchemas, avroValueSettings);');
+  doc(
+    'The avsc Type of each type, built on first use, reading and writing exactly the generated TypeScript types.',
+  );
+  lines.push(
+    'export const avroTypes = defineAvroTypes<AvroTypes, AvroInputs>(avroSchemas, avroValueSettings);',
+  );
   if (input.topics) lines.push('', ...emitTopics(input.topics));
   return { path: 'index.ts', content: `${lines.join('\n')}\n` };
 }

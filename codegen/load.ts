@@ -159,8 +159,12 @@ class SchemaReader {
       if (!NAME.test(part))
         fail(child(at, 'name'), `invalid name "${qualified}": each part must match [A-Za-z_][A-Za-z0-9_]*`);
     }
-    if (PRIMITIVES.has(qualified))
-      fail(child(at, 'name'), `"${qualified}" is a primitive type and cannot be redefined`);
+    if (PRIMITIVES.has(splitFullName(qualified).name)) {
+      fail(
+        child(at, 'name'),
+        `a named type cannot be called "${splitFullName(qualified).name}", a primitive type's name`,
+      );
+    }
     // A second definition is allowed when it is the same type (files often repeat a shared type);
     // that is checked once every name can be resolved.
     const redefining = this.definitions.has(qualified);
@@ -289,7 +293,8 @@ class DefinitionWriter {
   /** A named type's own schema, with an explicit namespace ("" for none) so it can be placed anywhere. */
   definition(definition: Definition): AvroSchemaJson {
     const body = definition.node;
-    const attrs = body.tag === 'record' ? body.attrs : body.tag === 'json' ? (body.value as Record<string, unknown>) : {};
+    const attrs =
+      body.tag === 'record' ? body.attrs : body.tag === 'json' ? (body.value as Record<string, unknown>) : {};
     const { type, name, ...rest } = attrs;
     const head = { type, name, namespace: definition.namespace, ...rest };
     if (body.tag !== 'record') return head as AvroSchemaJson;
@@ -453,7 +458,10 @@ export async function loadSchemas(
   } as AvroSchemaJson;
   let built: avro.types.RecordType;
   try {
-    built = avro.Type.forSchema(assembleSchema(all, definitions) as avro.Schema, typeOptions) as avro.types.RecordType;
+    built = avro.Type.forSchema(
+      assembleSchema(all, definitions) as avro.Schema,
+      typeOptions,
+    ) as avro.types.RecordType;
   } catch (err) {
     locateFailure(reader, writer, definitions, roots, typeOptions);
     throw err;
@@ -476,7 +484,11 @@ function locateFailure(
 ): void {
   const build = (schema: unknown, at: SchemaLocation): void => {
     try {
-      avro.Type.forSchema(assembleSchema(schema as AvroSchemaJson, definitions) as avro.Schema, typeOptions);
+      // A registry of its own: avsc adds every name it defines to the one in the options.
+      avro.Type.forSchema(assembleSchema(schema as AvroSchemaJson, definitions) as avro.Schema, {
+        ...typeOptions,
+        registry: {},
+      });
     } catch (err) {
       fail(at, err instanceof Error ? err.message : String(err));
     }

@@ -68,7 +68,11 @@ export function allocateNames(entries: readonly SchemaEntry[]): Map<string, Entr
       candidate = `${base}_${n}`;
     }
     for (const c of companions(candidate)) taken.add(c);
-    names.set(entry.key, { value: candidate, input: `${candidate}Input`, definition: `${candidate}Definition` });
+    names.set(entry.key, {
+      value: candidate,
+      input: `${candidate}Input`,
+      definition: `${candidate}Definition`,
+    });
   }
   return names;
 }

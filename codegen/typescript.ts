@@ -60,7 +60,9 @@ export class TypeWriter {
       this.usesUnion = true;
       const branches = type.types
         .filter((branch) => branch.typeName !== 'null')
-        .map((branch) => `${JSON.stringify(branch.branchName ?? branch.typeName)}: ${this.write(branch, mode)}`);
+        .map(
+          (branch) => `${JSON.stringify(branch.branchName ?? branch.typeName)}: ${this.write(branch, mode)}`,
+        );
       const nullable = type.types.some((branch) => branch.typeName === 'null');
       return `AvroUnion<{ ${branches.join('; ')} }>${nullable ? ' | null' : ''}`;
     }

@@ -9,9 +9,7 @@ import { bigintLongType } from './long.js';
  * attributes (`java-class`, …) real schemas carry.
  */
 export type AvroSchemaJson =
-  | string
-  | readonly AvroSchemaJson[]
-  | { readonly type: unknown; readonly [attribute: string]: unknown };
+  string | readonly AvroSchemaJson[] | { readonly type: unknown; readonly [attribute: string]: unknown };
 
 /**
  * How Avro values are represented in JavaScript. Generated types and the avsc `Type`s built for them
@@ -29,9 +27,10 @@ export interface AvroValueSettings {
 
 /**
  * An avsc `Type` whose values are `T` when read and `I` when written (`I` lets fields with defaults be
- * left out). The typed signatures come first, so they are the ones calls resolve to.
+ * left out). avsc's own signatures take `any`, so they are replaced, not overloaded: otherwise a wrong
+ * value would still compile by falling through to them.
  */
-export type AvroType<T, I = T> = TypedMethods<T, I> & avro.Type;
+export type AvroType<T, I = T> = TypedMethods<T, I> & Omit<avro.Type, keyof TypedMethods<T, I>>;
 
 interface TypedMethods<T, I> {
   toBuffer(value: I): Buffer;
@@ -39,7 +38,7 @@ interface TypedMethods<T, I> {
   isValid(
     value: unknown,
     opts?: { errorHook?: (path: string[], value: unknown, type: avro.Type) => void },
-  ): value is I;
+  ): boolean;
   random(): T;
   clone(value: I, opts?: { wrapUnions?: boolean }): T;
 }
@@ -98,7 +97,7 @@ export function createAvroType<T, I = T>(
 ): AvroType<T, I> {
   const type = avro.Type.forSchema(schema as avro.Schema, avroTypeOptions(settings));
   sourceSchemas.set(type, schema);
-  return type as AvroType<T, I>;
+  return type as unknown as AvroType<T, I>;
 }
 
 /** The schema a Type was built from by {@link createAvroType}, if it was. */

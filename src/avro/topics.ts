@@ -1,6 +1,5 @@
-import type avro from 'avsc';
 import type { RawKeyKind } from '../serde/raw-keys.js';
-import type { AvroSchemaJson } from './avro-type.js';
+import type { AvroSchemaJson, AvroType } from './avro-type.js';
 
 /** A key or value written as Avro in Confluent's wire format, with a generated schema and Type. */
 export interface AvroBinding {
@@ -8,7 +7,8 @@ export interface AvroBinding {
   /** The full name of the type (or the file key of an unnamed top-level schema). */
   readonly name: string;
   readonly schema: AvroSchemaJson;
-  readonly type: avro.Type;
+  /** The generated Type (values of any generated type). */
+  readonly type: AvroType<unknown, never>;
 }
 
 /** A key written the way Kafka's Java serializers write primitives (no schema id). */

@@ -2,7 +2,10 @@ import { assembleSchema } from './assemble.js';
 import { createAvroType, type AvroSchemaJson, type AvroType, type AvroValueSettings } from './avro-type.js';
 
 /** An object whose properties are computed on first read and then kept. */
-function lazyRecord<K extends string, V>(keys: readonly K[], compute: (key: K) => V): { readonly [P in K]: V } {
+function lazyRecord<K extends string, V>(
+  keys: readonly K[],
+  compute: (key: K) => V,
+): { readonly [P in K]: V } {
   const target = {} as Record<K, V>;
   const computed = new Map<K, V>();
   for (const key of keys) {

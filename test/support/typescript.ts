@@ -19,7 +19,9 @@ export function scratchDir(prefix: string): { dir: string; dispose(): void } {
 
 /** The import path of avrokit's runtime as seen from a generated folder. */
 export function runtimeImportFrom(dir: string): string {
-  return `${relative(dir, join(repoRoot, 'src', 'index.js')).split('\\').join('/')}`;
+  return `${relative(dir, join(repoRoot, 'src', 'index.js'))
+    .split('\\')
+    .join('/')}`;
 }
 
 export interface CompileResult {
@@ -106,9 +108,10 @@ function boundedRandom(type: avro.Type, depth: number): unknown {
   }
   if (type instanceof avro.types.WrappedUnionType || type instanceof avro.types.UnwrappedUnionType) {
     const branches = type.types;
-    const index = deep && branches.some((b) => b.typeName === 'null')
-      ? branches.findIndex((b) => b.typeName === 'null')
-      : Math.floor(Math.random() * branches.length);
+    const index =
+      deep && branches.some((b) => b.typeName === 'null')
+        ? branches.findIndex((b) => b.typeName === 'null')
+        : Math.floor(Math.random() * branches.length);
     const branch = branches[index]!;
     const value = boundedRandom(branch, depth + 1);
     if (value === null || type instanceof avro.types.UnwrappedUnionType) return value;

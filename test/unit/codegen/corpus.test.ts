@@ -28,13 +28,18 @@ import {
 
 const corpus = fileURLToPath(corpusDir());
 const INVALID = new Map([
-  ['lang__c++__jsonschemas__nested.error.avsc', /nested\.error\.avsc: \/fields\/1\/type\/0: unknown type name "LongLister"/],
+  [
+    'lang__c++__jsonschemas__nested.error.avsc',
+    /nested\.error\.avsc: \/fields\/1\/type\/0: unknown type name "LongLister"/,
+  ],
   ['lang__c++__jsonschemas__verboseint.avsc', /verboseint\.avsc: invalid JSON at line 1, column \d+/],
 ]);
 // These three refer to each other by name, so they are read together.
 const TOGETHER = /multipleFile__/;
 
-const files = readdirSync(corpus).filter((f) => f.endsWith('.avsc')).sort();
+const files = readdirSync(corpus)
+  .filter((f) => f.endsWith('.avsc'))
+  .sort();
 const groups: string[][] = [
   ...files.filter((f) => !INVALID.has(f) && !TOGETHER.test(f)).map((f) => [f]),
   files.filter((f) => TOGETHER.test(f)),
@@ -51,7 +56,8 @@ interface GeneratedModule {
 /** avsc reads records as class instances; compare their contents. */
 function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
-  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || value instanceof Date) return value;
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || value instanceof Date)
+    return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
 }
 
@@ -66,7 +72,10 @@ function refusedLiteral(type: avro.Type): string {
 }
 
 before(async () => {
-  assert.ok(groups.length >= 50, `expected the corpus to hold at least 50 valid schemas, found ${groups.length}`);
+  assert.ok(
+    groups.length >= 50,
+    `expected the corpus to hold at least 50 valid schemas, found ${groups.length}`,
+  );
   for (const [i, group] of groups.entries()) {
     const dir = join(scratch.dir, `g${String(i).padStart(2, '0')}`);
     await mkdir(dir, { recursive: true });
@@ -89,8 +98,16 @@ before(async () => {
         const literal = tsLiteral(value);
         const evaluated = evaluateLiteral(literal);
         assert.ok(type.isValid(evaluated), `${group.join('+')} ${name}: literal is not a valid value`);
-        assert.deepEqual(plain(evaluated), plain(value), `${group.join('+')} ${name}: literal differs from the value`);
-        assert.deepEqual(plain(type.fromBuffer(type.toBuffer(evaluated))), plain(value), `${name}: round trip changed it`);
+        assert.deepEqual(
+          plain(evaluated),
+          plain(value),
+          `${group.join('+')} ${name}: literal differs from the value`,
+        );
+        assert.deepEqual(
+          plain(type.fromBuffer(type.toBuffer(evaluated))),
+          plain(value),
+          `${name}: round trip changed it`,
+        );
         lines.push(`export const v${n++}: ${key} = ${literal};`);
         summary.values++;
 
@@ -130,7 +147,10 @@ function explain(error: string): string {
   if (!match?.[1] || !match[2]) return error;
   const lines = readFileSync(join(repoRoot, match[1]), 'utf8').split('\n');
   const at = Number(match[2]) - 1;
-  return `${error}\n    ${lines.slice(at, at + 2).join('\n    ').slice(0, 600)}`;
+  return `${error}\n    ${lines
+    .slice(at, at + 2)
+    .join('\n    ')
+    .slice(0, 600)}`;
 }
 
 test('every valid corpus schema generates TypeScript that compiles under tsc --strict', () => {
