@@ -1,14 +1,24 @@
 /**
- * The README's main job, end to end on a fresh machine: bring up the local stack (or use the cluster
- * KAFKA_BROKERS/SCHEMA_REGISTRY_URL name), register the example schema from schemas/ with avrokit's
- * SchemaRegistry and AvroSerde, send a Customer record to Kafka in the Confluent wire format, read it back, and stop what was started.
+ * The README's main job, end to end on a fresh machine: generate TypeScript from schemas/ with
+ * `avrokit gen`, bring up the local stack (or use the cluster KAFKA_BROKERS/SCHEMA_REGISTRY_URL
+ * name), send typed Customer and Order records to Kafka in the Confluent wire format (schemas
+ * registered on the way), read them back through the registry, and stop what was started.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { TopicMap } from '../schemas/generated/index.js';
 import { AvroSerde, SchemaRegistry } from '../src/index.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+say('> avrokit gen schemas --out schemas/generated --topics schemas/topics.json');
+const gen = spawnSync('npm', ['run', '--silent', 'gen:schemas'], { cwd: root, stdio: 'inherit' });
+if (gen.status !== 0) process.exit(gen.status ?? 1);
+// Loaded after generating, so what runs is what was just generated.
+const { topics } = await import('../schemas/generated/index.js');
 
 const up = await stackUp();
 say(
@@ -18,47 +28,68 @@ say(
         `Apicurio Registry ${up.versions?.registry} at ${up.endpoints.registryUrl}`,
 );
 
-const registry = new SchemaRegistry({ url: up.endpoints.registryUrl });
-try {
-  const topic = 'customers';
-  const serde = new AvroSerde({ registry });
-  const schema = readFileSync(new URL('../schemas/customer.avsc', import.meta.url), 'utf8');
-  const customer = { id: 1, name: 'Precision Products', email: 'orders@precision.example' };
-  const prepared = await serde.prepare(topic, schema);
-  say(`registered schemas/customer.avsc as ${prepared.subject}, schema id ${prepared.schemaId}`);
+// Records as the compiler sees them: a wrong field or type here fails `npm test`'s type check.
+const customer: TopicMap['customers']['value'] = { id: 1, name: 'Precision Products' };
+const order: TopicMap['orders']['value'] = {
+  id: '7d6c92a5-c0db-4a2e-904b-fa391c7f2ce4',
+  customerId: customer.id,
+  placedAt: new Date(),
+  lines: [{ sku: 'LAMP-01', quantity: 2, unitPrice: '49.90' }],
+  total: '99.80',
+  shipTo: { street: '12 rue des Lilas', city: 'Lyon', postcode: '69003' },
+  payment: { 'com.example.shop.CardPayment': { last4: '4242', amount: '99.80' } },
+};
 
-  const kafka = new Kafka({
-    clientId: 'avrokit-quickstart',
-    brokers: up.endpoints.brokers,
-    logLevel: logLevel.NOTHING,
-  });
+const registry = new SchemaRegistry({ url: up.endpoints.registryUrl });
+const kafka = new Kafka({
+  clientId: 'avrokit-quickstart',
+  brokers: up.endpoints.brokers,
+  logLevel: logLevel.NOTHING,
+});
+try {
+  const serde = new AvroSerde({ registry });
+  const sends = [
+    { topic: 'customers', key: 'France', value: customer, binding: topics.customers.value },
+    { topic: 'orders', key: order.id, value: order, binding: topics.orders.value },
+  ] as const;
+
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const [meta] = await producer.send({
-    topic,
-    acks: -1,
-    messages: [{ key: 'France', value: prepared.serialize(customer) }],
-  });
+  for (const { topic, key, value, binding } of sends) {
+    // The generated schema (not avsc's re-export of it) is what gets registered under <topic>-value.
+    const prepared = await serde.prepare(topic, binding.type);
+    const [meta] = await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key, value: prepared.serialize(value) }],
+    });
+    say(
+      `sent a ${binding.name} to ${topic} (subject ${prepared.subject}, schema id ${prepared.schemaId}), ` +
+        `partition ${meta?.partition}, offset ${meta?.baseOffset}`,
+    );
+  }
   await producer.disconnect();
-  say(
-    `sent ${JSON.stringify(customer)} to ${topic}, partition ${meta?.partition}, offset ${meta?.baseOffset}`,
-  );
 
   const consumer = kafka.consumer({ groupId: `avrokit-quickstart-${Date.now()}` });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const value = await new Promise<Buffer>((resolve, reject) => {
+  await consumer.subscribe({ topics: sends.map((s) => s.topic), fromBeginning: true });
+  const latest = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
     consumer
       .run({
-        eachMessage: async ({ message }) => {
-          if (message.value) resolve(message.value);
+        eachMessage: async ({ topic, message }) => {
+          if (message.value) latest.set(topic, message.value);
+          if (latest.size === sends.length) resolve();
         },
       })
       .catch(reject);
   });
   await consumer.disconnect();
-  const decoded = await serde.deserialize(topic, value);
-  say(`read back (schema id ${value.readUInt32BE(1)}): ${JSON.stringify(decoded)}`);
+  for (const { topic, binding } of sends) {
+    const bytes = latest.get(topic)!;
+    const read = await serde.deserialize(topic, bytes, { readerSchema: binding.type });
+    say(`read back from ${topic} (schema id ${bytes.readUInt32BE(1)}): ${JSON.stringify(read)}`);
+  }
   say(`registry client: ${JSON.stringify(registry.stats())}`);
 } finally {
   registry.close();

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { avroTypeOptions } from '../avro/avro-type.js';
 import { OptionsError, SchemaError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import { fullNameOf, schemaText } from '../registry/schema-text.js';
@@ -38,7 +39,11 @@ export interface AvroSerdeOptions {
   readonly latestCompatibilityStrict?: boolean;
   /** Write every record with this registered schema id (pinned); the value must be valid for it. */
   readonly schemaId?: number;
-  /** Options for types built from schema text (writer schemas read from the registry, JSON schemas given here). */
+  /**
+   * Options for types built from schema text (writer schemas read from the registry, JSON schemas given
+   * here). The default reads values the way generated code types them (`avroTypeOptions()`: Date for
+   * timestamp-millis, decimal text, …); pass `{}` for avsc's plain defaults.
+   */
   readonly typeOptions?: TypeOptions;
 }
 
@@ -122,7 +127,7 @@ export class AvroSerde {
     this.useLatestVersion = options.useLatestVersion ?? false;
     this.latestCompatibilityStrict = options.latestCompatibilityStrict ?? true;
     this.schemaId = options.schemaId;
-    this.typeOptions = options.typeOptions ?? {};
+    this.typeOptions = options.typeOptions ?? avroTypeOptions();
   }
 
   /**
