@@ -145,7 +145,7 @@ function emitIndex(input: EmitInput): GeneratedFile {
   lines.push('');
   for (const entry of input.entries) lines.push(`export * from ${quote(importPath(entry.key))};`);
   lines.push('');
-  const doc = (text: string) => lines.push(...tsDoc([text]).trimEnd().split('\n'));
+  const doc = (text: string) => lines.push(...docLines(text));
   doc('Every generated type by full name: the values a reader gets.');
   lines.push('export interface AvroTypes {');
   for (const entry of input.entries) lines.push(`  ${quote(entry.key)}: ${namesOf(input, entry.key).value};`);
@@ -188,15 +188,16 @@ function emitIndex(input: EmitInput): GeneratedFile {
   return { path: 'index.ts', content: `${lines.join('\n')}\n` };
 }
 
+/** A one-paragraph TSDoc block as lines, for files assembled line by line. */
+function docLines(text: string): string[] {
+  return tsDoc([text]).trimEnd().split('\n');
+}
+
 const RAW_KEY_TS = { string: 'string', int: 'number', long: 'number | bigint', bytes: 'Buffer' } as const;
 
 function emitTopics(topics: readonly TopicSpec[]): string[] {
   const lines: string[] = [];
-  lines.push(
-    ...tsDoc(['Topic → the key and value a producer sends to it (from the topic map).'])
-      .trimEnd()
-      .split('\n'),
-  );
+  lines.push(...docLines('Topic → the key and value a producer sends to it (from the topic map).'));
   lines.push('export type TopicMap = {');
   for (const t of topics) {
     const key =
@@ -211,11 +212,7 @@ function emitTopics(topics: readonly TopicSpec[]): string[] {
   lines.push('};', '');
   const avroBinding = (name: string) =>
     `{ kind: 'avro', name: ${quote(name)}, schema: avroSchemas[${quote(name)}], type: avroTypes[${quote(name)}] }`;
-  lines.push(
-    ...tsDoc(["How each topic's key and value are written; give it to `createProducer`."])
-      .trimEnd()
-      .split('\n'),
-  );
+  lines.push(...docLines("How each topic's key and value are written; give it to `createProducer`."));
   lines.push('export const topics: Topics<TopicMap> = {');
   for (const t of topics) {
     const key =
