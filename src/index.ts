@@ -76,5 +76,23 @@ export type {
 export { generateTypes, writeGenerated, checkGenerated, loadSchemas } from '../codegen/index.js';
 export type { GenerateOptions, GeneratedFile, WriteResult, CheckResult } from '../codegen/index.js';
 
+export { createProducer, ProducerError, Delivery, javaDefaultPartition, murmur2, toPositive } from './producer/index.js';
+export type {
+  Partitioner,
+  PartitionerContext,
+  Producer,
+  ProducerOptions,
+  ProducerRecord,
+  ProducerStats,
+  SendCallback,
+  ProducerErrorCode,
+  ProducerErrorContext,
+  ErrorHook,
+  RecordMetadata,
+  Acks,
+  Compression,
+  ProducerSettings,
+} from './producer/index.js';
+
 export { stackUp, stackDown, stackStatus, resolveStackOptions } from './stack/index.js';
 export type { ClusterEndpoints, StackStatus, UpResult, StackOptions } from './stack/index.js';

@@ -1,0 +1,102 @@
+import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import kafkajs from 'kafkajs';
+import { decompress as lz4Decompress } from 'lz4js';
+import { compressBlock, compressBound } from 'lz4js/lz4.js';
+import { hash as xxh32 } from 'lz4js/xxh32.js';
+import snappy from 'snappyjs';
+
+/**
+ * kafkajs ships gzip only; Snappy, LZ4 and zstd codecs are registered here, in the formats Kafka's
+ * Java client writes, so Java consumers and the broker read what we write and we read theirs.
+ */
+
+// Java's producer frames snappy the way xerial's SnappyOutputStream does: a magic header, then
+// length-prefixed blocks of at most 32 KiB of input.
+const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
+const XERIAL_BLOCK = 32 * 1024;
+
+function snappyCompress(input: Buffer): Buffer {
+  const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
+  for (let offset = 0; offset < input.length; offset += XERIAL_BLOCK) {
+    const block = Buffer.from(snappy.compress(input.subarray(offset, offset + XERIAL_BLOCK)));
+    const length = Buffer.alloc(4);
+    length.writeInt32BE(block.length);
+    parts.push(length, block);
+  }
+  return Buffer.concat(parts);
+}
+
+function snappyDecompress(input: Buffer): Buffer {
+  if (input.length < 16 || !input.subarray(0, 8).equals(XERIAL_MAGIC)) {
+    return Buffer.from(snappy.uncompress(input)); // unframed snappy (older clients)
+  }
+  const parts: Buffer[] = [];
+  for (let offset = 16; offset < input.length;) {
+    const length = input.readInt32BE(offset);
+    offset += 4;
+    parts.push(Buffer.from(snappy.uncompress(input.subarray(offset, offset + length))));
+    offset += length;
+  }
+  return Buffer.concat(parts);
+}
+
+// kafkajs is CommonJS and Node cannot see CompressionCodecs as a named export.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
+
+// Kafka's Java client reads only LZ4 frames whose blocks are independent (each compressed on its own),
+// and writes 64 KiB blocks; lz4js' own frames chain blocks, so frames are assembled here.
+const LZ4_MAGIC = 0x184d2204;
+const LZ4_BLOCK = 64 * 1024;
+const LZ4_FLG = 0x60; // version 01, block independence; no checksums
+const LZ4_BD = 0x40; // 64 KiB maximum block size
+
+function lz4Compress(input: Buffer): Buffer {
+  const header = Buffer.alloc(7);
+  header.writeUInt32LE(LZ4_MAGIC, 0);
+  header[4] = LZ4_FLG;
+  header[5] = LZ4_BD;
+  header[6] = (xxh32(0, header, 4, 2) >>> 8) & 0xff;
+  const parts: Buffer[] = [header];
+  const scratch = Buffer.alloc(compressBound(LZ4_BLOCK));
+  for (let offset = 0; offset < input.length; offset += LZ4_BLOCK) {
+    const length = Math.min(LZ4_BLOCK, input.length - offset);
+    const size = compressBlock(input, scratch, offset, length, new Uint32Array(1 << 16));
+    const blockHeader = Buffer.alloc(4);
+    if (size === 0 || size >= length) {
+      blockHeader.writeUInt32LE((0x80000000 | length) >>> 0); // stored uncompressed
+      parts.push(blockHeader, input.subarray(offset, offset + length));
+    } else {
+      blockHeader.writeUInt32LE(size);
+      parts.push(blockHeader, Buffer.from(scratch.subarray(0, size)));
+    }
+  }
+  parts.push(Buffer.alloc(4)); // end mark
+  return Buffer.concat(parts);
+}
+
+let zstdReady: Promise<void> | undefined;
+
+let registered = false;
+
+export function registerCompressionCodecs(): void {
+  if (registered) return;
+  registered = true;
+  CompressionCodecs[CompressionTypes.Snappy] = () => ({
+    compress: async (encoder: { buffer: Buffer }) => snappyCompress(encoder.buffer),
+    decompress: async (buffer: Buffer) => snappyDecompress(buffer),
+  });
+  CompressionCodecs[CompressionTypes.LZ4] = () => ({
+    compress: async (encoder: { buffer: Buffer }) => lz4Compress(encoder.buffer),
+    decompress: async (buffer: Buffer) => Buffer.from(lz4Decompress(buffer)),
+  });
+  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+    compress: async (encoder: { buffer: Buffer }) => {
+      await (zstdReady ??= zstdInit());
+      return Buffer.from(zstdCompress(encoder.buffer, 3));
+    },
+    decompress: async (buffer: Buffer) => {
+      await (zstdReady ??= zstdInit());
+      return Buffer.from(zstdDecompress(buffer));
+    },
+  });
+}

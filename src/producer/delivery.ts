@@ -1,0 +1,77 @@
+/** What the broker said about a record that was written. */
+export interface RecordMetadata {
+  readonly topic: string;
+  readonly partition: number;
+  /** The record's own offset (the batch's base offset plus its place in the batch); -1 with acks 0. */
+  readonly offset: number;
+  /** The record's timestamp, or the broker's append time on LogAppendTime topics. */
+  readonly timestamp: number;
+}
+
+/** Called with every failure nobody observed: a fire-and-forget send never loses its error. */
+export type ErrorHook = (error: unknown, context: { readonly topic: string }) => void;
+
+/**
+ * The promise `send` returns. It notices whether anyone is listening (`then`, `catch`, `await`); a
+ * failure nobody listens to goes to the error hook instead of becoming an unhandled rejection.
+ */
+export class Delivery<T> extends Promise<T> {
+  // Derived promises (from then/catch) are plain promises, not Deliveries.
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  observed = false;
+
+  override then<A = T, B = never>(
+    onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+const markHandled = (promise: Promise<unknown>) => Promise.prototype.then.call(promise, undefined, () => {});
+
+/** The producer's side of one record's Delivery. */
+export class DeliveryHandle {
+  readonly promise: Delivery<RecordMetadata>;
+  private resolveFn!: (metadata: RecordMetadata) => void;
+  private rejectFn!: (error: unknown) => void;
+  private settled = false;
+
+  constructor(
+    private readonly topic: string,
+    private readonly onError: ErrorHook,
+  ) {
+    this.promise = new Delivery<RecordMetadata>((resolve, reject) => {
+      this.resolveFn = resolve;
+      this.rejectFn = reject;
+    });
+  }
+
+  succeed(metadata: RecordMetadata): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolveFn(metadata);
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    // Decided a turn later, so `await producer.send(...)` right after the call counts as listening
+    // even when the record failed synchronously (a serialization error).
+    setImmediate(() => {
+      if (!this.promise.observed) {
+        markHandled(this.promise);
+        try {
+          this.onError(error, { topic: this.topic });
+        } catch {
+          // An error hook that throws must not take the producer down with it.
+        }
+      }
+      this.rejectFn(error);
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import { AvrokitError, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
+
+export type ProducerErrorCode = Extract<ErrorCode, `PRODUCER_${string}`>;
+
+/** Context every producer error carries: where the record was going. */
+export interface ProducerErrorContext {
+  readonly [key: string]: string | number | boolean | undefined;
+  readonly topic?: string;
+  readonly partition?: number;
+  /** The broker's error name (e.g. NOT_LEADER_OR_FOLLOWER) and code, for broker errors. */
+  readonly brokerError?: string;
+  readonly brokerErrorCode?: number;
+}
+
+/**
+ * A record that could not be sent. `retriable` says whether sending it again may succeed (the
+ * producer has already retried `retries` times when it reports a retriable broker error).
+ */
+export class ProducerError extends AvrokitError {
+  declare readonly context: ProducerErrorContext;
+
+  constructor(
+    code: ProducerErrorCode,
+    message: string,
+    options: AvrokitErrorOptions & { context?: ProducerErrorContext } = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+interface KafkaJsErrorShape {
+  name?: string;
+  message?: string;
+  type?: string;
+  code?: number;
+  retriable?: boolean;
+  originalError?: unknown;
+}
+
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** A kafkajs failure as a ProducerError; only the name, type and message travel on. */
+export function fromKafkaJs(err: unknown, context: ProducerErrorContext): ProducerError {
+  // KafkaJSNumberOfRetriesExceeded wraps the last error; the cause is what the user can act on.
+  let cause = err as KafkaJsErrorShape;
+  while (cause?.name === 'KafkaJSNumberOfRetriesExceeded' && cause.originalError) {
+    cause = cause.originalError as KafkaJsErrorShape;
+  }
+  const message = cause?.message ?? String(err);
+  if (cause?.name === 'KafkaJSRequestTimeoutError' || /timed? ?out/i.test(cause?.name ?? '')) {
+    return new ProducerError('PRODUCER_TIMEOUT', `request to the broker timed out: ${message}`, {
+      retriable: true,
+      context,
+    });
+  }
+  if (cause?.type && TOO_LARGE.has(cause.type)) {
+    return new ProducerError('PRODUCER_RECORD_TOO_LARGE', `the broker refused the batch: ${message}`, {
+      context: { ...context, brokerError: cause.type, brokerErrorCode: cause.code },
+    });
+  }
+  if (cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return new ProducerError(
+      'PRODUCER_UNKNOWN_TOPIC',
+      `topic ${context.topic ?? ''} does not exist: ${message}`,
+      {
+        context: { ...context, brokerError: cause.type, brokerErrorCode: cause.code },
+      },
+    );
+  }
+  return new ProducerError('PRODUCER_BROKER_ERROR', `sending failed: ${message}`, {
+    retriable: cause?.retriable ?? true,
+    context: {
+      ...context,
+      ...(cause?.type ? { brokerError: cause.type } : {}),
+      ...(cause?.code !== undefined ? { brokerErrorCode: cause.code } : {}),
+    },
+  });
+}

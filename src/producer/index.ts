@@ -1,0 +1,16 @@
+export { createProducer } from './producer.js';
+export type {
+  Partitioner,
+  PartitionerContext,
+  Producer,
+  ProducerOptions,
+  ProducerRecord,
+  ProducerStats,
+  SendCallback,
+} from './producer.js';
+export { ProducerError } from './errors.js';
+export type { ProducerErrorCode, ProducerErrorContext } from './errors.js';
+export { Delivery } from './delivery.js';
+export type { ErrorHook, RecordMetadata } from './delivery.js';
+export { javaDefaultPartition, murmur2, toPositive } from './murmur2.js';
+export type { Acks, Compression, ProducerSettings } from './settings.js';

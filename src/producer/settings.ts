@@ -1,0 +1,129 @@
+import { OptionsError } from '../errors.js';
+
+export type Acks = 0 | 1 | 'all';
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/**
+ * The producer settings of the chapter (Kafka: The Definitive Guide, "Configuring producers"), named
+ * after the Java client's and with its defaults unless said otherwise.
+ */
+export interface ProducerSettings {
+  /** Client id sent to the broker (logs, quotas). @default 'avrokit' */
+  readonly clientId?: string;
+  /** Acknowledgements the leader waits for: 0 (none), 1 (the leader), 'all' (all in-sync replicas). @default 'all' */
+  readonly acks?: Acks;
+  /** Batch compression. @default 'none' */
+  readonly compression?: Compression;
+  /**
+   * Retries of a retriable broker error before the record fails. Java retries until
+   * `delivery.timeout.ms`; kafkajs counts retries (with exponential backoff), so a count it is.
+   * @default 5
+   */
+  readonly retries?: number;
+  /**
+   * Exactly-once per partition: the broker drops duplicates from retries. Requires acks 'all' and
+   * maxInFlightRequests ≤ 5, as in Java.
+   * @default true
+   */
+  readonly idempotent?: boolean;
+  /** Produce requests in flight at once (batches for one partition are never in flight together). @default 5 */
+  readonly maxInFlightRequests?: number;
+  /** How long to wait for the broker's answer to a produce request. @default 30000 */
+  readonly requestTimeoutMs?: number;
+  /** How long a batch waits for more records before it is sent (Kafka 4.0's default). @default 5 */
+  readonly lingerMs?: number;
+  /** A batch is sent once it holds this many bytes. @default 16384 */
+  readonly batchSize?: number;
+  /** Bytes of records buffered and not yet acknowledged, at most. @default 33554432 (32 MiB) */
+  readonly bufferMemory?: number;
+  /** How long `send` waits for buffer space (or topic metadata) before failing. @default 60000 */
+  readonly maxBlockMs?: number;
+  /** A record (key, value, headers) larger than this fails at once. @default 1048576 */
+  readonly maxRequestSize?: number;
+}
+
+export type ResolvedSettings = Required<ProducerSettings>;
+
+const DEFAULTS: ResolvedSettings = {
+  clientId: 'avrokit',
+  acks: 'all',
+  compression: 'none',
+  retries: 5,
+  idempotent: true,
+  maxInFlightRequests: 5,
+  requestTimeoutMs: 30_000,
+  lingerMs: 5,
+  batchSize: 16_384,
+  bufferMemory: 32 * 1024 * 1024,
+  maxBlockMs: 60_000,
+  maxRequestSize: 1_048_576,
+};
+
+const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+
+function integer(
+  name: keyof ProducerSettings,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new OptionsError(
+      name,
+      `must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${String(value)}`,
+    );
+  }
+}
+
+/** Fills in defaults and refuses invalid or contradictory settings, naming the setting. */
+export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
+  const s: { -readonly [K in keyof ResolvedSettings]: ResolvedSettings[K] } = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS) as (keyof ProducerSettings)[]) {
+    if (settings[key] !== undefined) (s as Record<string, unknown>)[key] = settings[key];
+  }
+  if (s.acks !== 0 && s.acks !== 1 && s.acks !== 'all') {
+    throw new OptionsError('acks', `must be 0, 1 or 'all', got ${JSON.stringify(s.acks)}`);
+  }
+  if (!COMPRESSIONS.includes(s.compression)) {
+    throw new OptionsError(
+      'compression',
+      `must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(s.compression)}`,
+    );
+  }
+  if (typeof s.clientId !== 'string' || s.clientId === '')
+    throw new OptionsError('clientId', 'must be a non-empty string');
+  if (typeof s.idempotent !== 'boolean') throw new OptionsError('idempotent', 'must be true or false');
+  integer('retries', s.retries, 0);
+  integer('maxInFlightRequests', s.maxInFlightRequests, 1);
+  integer('requestTimeoutMs', s.requestTimeoutMs, 1);
+  integer('lingerMs', s.lingerMs, 0);
+  integer('batchSize', s.batchSize, 1);
+  integer('maxRequestSize', s.maxRequestSize, 1);
+  integer('bufferMemory', s.bufferMemory, 1);
+  integer('maxBlockMs', s.maxBlockMs, 0);
+  // As in Java: idempotence is the default only where it can hold; asked for explicitly, it must.
+  if (settings.idempotent === undefined && (s.acks !== 'all' || s.maxInFlightRequests > 5))
+    s.idempotent = false;
+  if (s.idempotent) {
+    // The same checks Java's ProducerConfig makes when enable.idempotence is set explicitly.
+    if (s.acks !== 'all') {
+      throw new OptionsError(
+        'acks',
+        `must be 'all' when idempotent is true (got ${s.acks}); set idempotent: false`,
+      );
+    }
+    if (s.maxInFlightRequests > 5) {
+      throw new OptionsError(
+        'maxInFlightRequests',
+        `must be at most 5 when idempotent is true (got ${s.maxInFlightRequests})`,
+      );
+    }
+  }
+  if (s.maxRequestSize > s.bufferMemory) {
+    throw new OptionsError(
+      'maxRequestSize',
+      `(${s.maxRequestSize}) cannot exceed bufferMemory (${s.bufferMemory})`,
+    );
+  }
+  return s;
+}
