@@ -6,9 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import type { TopicMap } from '../schemas/generated/index.js';
-import { AvroSerde, SchemaRegistry } from '../src/index.js';
+import { AvroSerde, createProducer, SchemaRegistry } from '../src/index.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -46,45 +46,54 @@ const kafka = new Kafka({
   brokers: up.endpoints.brokers,
   logLevel: logLevel.NOTHING,
 });
+const admin = kafka.admin();
 try {
+  await admin.connect();
+  // Created explicitly (3 partitions each) rather than left to broker auto-creation; no-op if they exist.
+  await admin.createTopics({
+    topics: ['customers', 'orders'].map((topic) => ({ topic, numPartitions: 3 })),
+    waitForLeaders: true,
+  });
+
+  // The typed producer: `topics` (generated) binds each topic to its key and value types.
+  const producer = createProducer({
+    brokers: up.endpoints.brokers,
+    registry,
+    topics,
+    clientId: 'avrokit-quickstart',
+  });
+  await producer.connect();
+  const sent = await Promise.all([
+    producer.send('customers', { key: 'France', value: customer }),
+    producer.send('orders', { key: order.id, value: order }),
+  ]);
+  for (const m of sent) say(`sent a record to ${m.topic}: partition ${m.partition}, offset ${m.offset}`);
+  await producer.close();
+
   const serde = new AvroSerde({ registry });
   const sends = [
-    { topic: 'customers', key: 'France', value: customer, binding: topics.customers.value },
-    { topic: 'orders', key: order.id, value: order, binding: topics.orders.value },
+    { topic: 'customers', binding: topics.customers.value },
+    { topic: 'orders', binding: topics.orders.value },
   ] as const;
-
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  for (const { topic, key, value, binding } of sends) {
-    // The generated schema (not avsc's re-export of it) is what gets registered under <topic>-value.
-    const prepared = await serde.prepare(topic, binding.type);
-    const [meta] = await producer.send({
-      topic,
-      acks: -1,
-      messages: [{ key, value: prepared.serialize(value) }],
-    });
-    say(
-      `sent a ${binding.name} to ${topic} (subject ${prepared.subject}, schema id ${prepared.schemaId}), ` +
-        `partition ${meta?.partition}, offset ${meta?.baseOffset}`,
-    );
-  }
-  await producer.disconnect();
-
   const consumer = kafka.consumer({ groupId: `avrokit-quickstart-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: sends.map((s) => s.topic), fromBeginning: true });
+  // Exactly the records just sent: the partition and offset each send reported.
+  const wanted = new Set(sent.map((m) => `${m.topic}/${m.partition}/${m.offset}`));
   const latest = new Map<string, Buffer>();
   await new Promise<void>((resolve, reject) => {
     consumer
       .run({
-        eachMessage: async ({ topic, message }) => {
-          if (message.value) latest.set(topic, message.value);
+        eachMessage: async ({ topic, partition, message }) => {
+          if (message.value && wanted.has(`${topic}/${partition}/${message.offset}`))
+            latest.set(topic, message.value);
           if (latest.size === sends.length) resolve();
         },
       })
       .catch(reject);
   });
   await consumer.disconnect();
+  // Subjects <topic>-value were registered by the producer's first send of each topic.
   for (const { topic, binding } of sends) {
     const bytes = latest.get(topic)!;
     const read = await serde.deserialize(topic, bytes, { readerSchema: binding.type });
@@ -92,6 +101,7 @@ try {
   }
   say(`registry client: ${JSON.stringify(registry.stats())}`);
 } finally {
+  await admin.disconnect();
   registry.close();
   if (up.outcome === 'started') {
     await stackDown();

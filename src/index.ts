@@ -76,7 +76,14 @@ export type {
 export { generateTypes, writeGenerated, checkGenerated, loadSchemas } from '../codegen/index.js';
 export type { GenerateOptions, GeneratedFile, WriteResult, CheckResult } from '../codegen/index.js';
 
-export { createProducer, ProducerError, Delivery, javaDefaultPartition, murmur2, toPositive } from './producer/index.js';
+export {
+  createProducer,
+  ProducerError,
+  Delivery,
+  javaDefaultPartition,
+  murmur2,
+  toPositive,
+} from './producer/index.js';
 export type {
   Partitioner,
   PartitionerContext,

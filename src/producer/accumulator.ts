@@ -91,19 +91,27 @@ export class RecordAccumulator {
     for (const [key, batch] of this.open) this.close(key, batch);
   }
 
-  /** The oldest closed batch of each partition the sender may send to now. */
-  *sendable(busy: ReadonlySet<string>): Generator<[string, Batch]> {
+  /**
+   * Takes, for each partition not in `busy`, its closed batches oldest first, while the request stays
+   * within `maxBytes` (always at least one batch). Batches that queued up behind a batch in flight go
+   * out together, so a partition's throughput is not bound to one batch per round trip.
+   */
+  takeSendable(busy: ReadonlySet<string>, maxBytes: number): { key: string; batches: Batch[] }[] {
+    const taken: { key: string; batches: Batch[] }[] = [];
+    let bytes = 0;
     for (const [key, queue] of this.closed) {
-      const first = queue[0];
-      if (first && !busy.has(key)) yield [key, first];
+      if (busy.has(key)) continue;
+      const batches: Batch[] = [];
+      while (queue.length > 0 && (bytes === 0 || bytes + queue[0]!.bytes <= maxBytes)) {
+        const batch = queue.shift()!;
+        bytes += batch.bytes;
+        batches.push(batch);
+      }
+      if (queue.length === 0) this.closed.delete(key);
+      if (batches.length > 0) taken.push({ key, batches });
+      if (bytes >= maxBytes) break;
     }
-  }
-
-  /** Removes a batch the sender took (it is the oldest of its partition). */
-  take(key: string): void {
-    const queue = this.closed.get(key);
-    queue?.shift();
-    if (queue && queue.length === 0) this.closed.delete(key);
+    return taken;
   }
 
   get isEmpty(): boolean {

@@ -429,25 +429,16 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     return this.accumulator.stickyPartition(topic, partitionCount);
   }
 
-  /** Sends closed batches: at most maxInFlightRequests requests, one batch per partition in flight. */
+  /** Sends closed batches: at most maxInFlightRequests requests, one request per partition in flight. */
   private drain(): void {
     while (this.requestsInFlight < this.settings.maxInFlightRequests) {
-      const batches: [string, Batch][] = [];
-      let bytes = 0;
-      for (const [key, batch] of this.accumulator.sendable(this.busyPartitions)) {
-        if (batches.length > 0 && bytes + batch.bytes > this.settings.maxRequestSize) break;
-        batches.push([key, batch]);
-        bytes += batch.bytes;
-      }
-      if (batches.length === 0) break;
-      for (const [key] of batches) {
-        this.accumulator.take(key);
-        this.busyPartitions.add(key);
-      }
+      const taken = this.accumulator.takeSendable(this.busyPartitions, this.settings.maxRequestSize);
+      if (taken.length === 0) break;
+      for (const { key } of taken) this.busyPartitions.add(key);
       this.requestsInFlight++;
-      void this.sendBatches(batches.map(([, batch]) => batch)).finally(() => {
+      void this.sendBatches(taken.flatMap((t) => t.batches)).finally(() => {
         this.requestsInFlight--;
-        for (const [key] of batches) this.busyPartitions.delete(key);
+        for (const { key } of taken) this.busyPartitions.delete(key);
         this.drain();
         if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
       });
@@ -477,9 +468,14 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         })),
       });
       const answers = new Map(results.map((r) => [partitionKey(r.topicName, r.partition), r]));
+      // Batches of one partition in one request become one record batch: offsets run on across them.
+      const written = new Map<string, number>();
       for (const batch of batches) {
-        const answer = answers.get(partitionKey(batch.topic, batch.partition));
-        const base = answer ? Number(answer.baseOffset) : -1;
+        const key = partitionKey(batch.topic, batch.partition);
+        const answer = answers.get(key);
+        const before = written.get(key) ?? 0;
+        written.set(key, before + batch.records.length);
+        const base = answer ? Number(answer.baseOffset) + before : -1;
         const appendTime = answer?.logAppendTime !== undefined ? Number(answer.logAppendTime) : -1;
         batch.records.forEach((r, i) => {
           r.delivery.succeed({

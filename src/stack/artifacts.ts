@@ -55,28 +55,39 @@ function fetchInto(finalDir: string, what: string, fill: (partialDir: string) =>
   return finalDir;
 }
 
-function kafkaPom(version: string): string {
-  // Kafka's core jar leaves the logging backend to the distribution; without reload4j the broker logs
-  // nothing at all, which makes start-up failures undiagnosable.
+type Coordinates = readonly [groupId: string, artifactId: string, version: string];
+
+function runtimePom(name: string, version: string, dependencies: readonly Coordinates[]): string {
+  const deps = dependencies
+    .map(
+      ([g, a, v]) =>
+        `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`,
+    )
+    .join('\n');
   return `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>dev.avrokit.stack</groupId>
-  <artifactId>kafka-runtime</artifactId>
+  <artifactId>${name}</artifactId>
   <version>${version}</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>${version}</version></dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
-    <dependency><groupId>ch.qos.reload4j</groupId><artifactId>reload4j</artifactId><version>1.2.25</version></dependency>
+${deps}
   </dependencies>
 </project>
 `;
 }
 
-export function ensureKafka(options: StackOptions, mvn: string): KafkaDistribution {
-  const version = options.kafkaVersion;
-  const dir = fetchInto(join(options.cacheDir, `kafka-${version}`), `Apache Kafka ${version}`, (partial) => {
-    writeFileSync(join(partial, 'pom.xml'), kafkaPom(version));
+/** Fetches artifacts and their runtime dependencies into `<cacheDir>/<name>-<version>/libs`; returns that classpath. */
+function ensureClasspath(
+  options: StackOptions,
+  mvn: string,
+  name: string,
+  version: string,
+  dependencies: readonly Coordinates[],
+): string {
+  const artifact = dependencies.map((d) => d.join(':')).join(', ');
+  const dir = fetchInto(join(options.cacheDir, `${name}-${version}`), artifact, (partial) => {
+    writeFileSync(join(partial, 'pom.xml'), runtimePom(name, version, dependencies));
     const result = run(
       mvn,
       [
@@ -92,12 +103,34 @@ export function ensureKafka(options: StackOptions, mvn: string): KafkaDistributi
     if (result.status !== 0) {
       throw new StackError(
         'STACK_DOWNLOAD_FAILED',
-        `could not fetch org.apache.kafka:kafka_2.13:${version} and its dependencies: ${mavenFailure(result)}`,
-        { retriable: true, context: { artifact: `org.apache.kafka:kafka_2.13:${version}` } },
+        `could not fetch ${artifact} and its dependencies: ${mavenFailure(result)}`,
+        { retriable: true, context: { artifact } },
       );
     }
   });
-  return { version, classpath: join(dir, 'libs', '*') };
+  return join(dir, 'libs', '*');
+}
+
+export function ensureKafka(options: StackOptions, mvn: string): KafkaDistribution {
+  const version = options.kafkaVersion;
+  // Kafka's core jar leaves the logging backend to the distribution; without reload4j the broker logs
+  // nothing at all, which makes start-up failures undiagnosable.
+  const classpath = ensureClasspath(options, mvn, 'kafka', version, [
+    ['org.apache.kafka', 'kafka_2.13', version],
+    ['org.slf4j', 'slf4j-reload4j', '1.7.36'],
+    ['ch.qos.reload4j', 'reload4j', '1.2.25'],
+  ]);
+  return { version, classpath };
+}
+
+/** Kafka's command-line tools (ProducerPerformance, …), for benchmarks against the Java client. */
+export function ensureKafkaTools(options: StackOptions, mvn: string): KafkaDistribution {
+  const version = options.kafkaVersion;
+  const classpath = ensureClasspath(options, mvn, 'kafka-tools', version, [
+    ['org.apache.kafka', 'kafka-tools', version],
+    ['org.slf4j', 'slf4j-reload4j', '1.7.36'],
+  ]);
+  return { version, classpath };
 }
 
 function findLaunch(dir: string): readonly string[] | undefined {
