@@ -31,7 +31,8 @@ export class BufferPool {
     return true;
   }
 
-  reserve(bytes: number, context: { topic: string }): Promise<void> {
+  /** Waits for space until `deadline` (epoch ms; default maxBlockMs from now), first come first served. */
+  reserve(bytes: number, context: { topic: string }, deadline = Date.now() + this.maxBlockMs): Promise<void> {
     if (this.tryReserve(bytes)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -40,22 +41,25 @@ export class BufferPool {
           clearTimeout(waiter.timer);
           resolve();
         },
-        timer: setTimeout(() => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
-          reject(
-            new ProducerError(
-              'PRODUCER_BUFFER_EXHAUSTED',
-              `no room for a ${bytes}-byte record in bufferMemory (${this.capacity} bytes) after ${this.maxBlockMs} ms: ` +
-                'records are produced faster than the broker acknowledges them',
-              {
-                retriable: true,
-                context: { topic: context.topic, recordBytes: bytes, bufferMemory: this.capacity },
-              },
-            ),
-          );
-          this.grantWaiting();
-        }, this.maxBlockMs),
+        timer: setTimeout(
+          () => {
+            const index = this.waiters.indexOf(waiter);
+            if (index >= 0) this.waiters.splice(index, 1);
+            reject(
+              new ProducerError(
+                'PRODUCER_BUFFER_EXHAUSTED',
+                `no room for a ${bytes}-byte record in bufferMemory (${this.capacity} bytes) after ${this.maxBlockMs} ms: ` +
+                  'records are produced faster than the broker acknowledges them',
+                {
+                  retriable: true,
+                  context: { topic: context.topic, recordBytes: bytes, bufferMemory: this.capacity },
+                },
+              ),
+            );
+            this.grantWaiting();
+          },
+          Math.max(0, deadline - Date.now()),
+        ),
       };
       this.waiters.push(waiter);
     });

@@ -1,9 +1,10 @@
 import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import kafkajs from 'kafkajs';
+/// <reference path="./vendor.d.ts" />
 import { decompress as lz4Decompress } from 'lz4js';
-import { compressBlock, compressBound } from 'lz4js/lz4.js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import snappy from 'snappyjs';
+import { compressLz4Block, lz4BlockBound } from './lz4-block.js';
 
 /**
  * kafkajs ships gzip only; Snappy, LZ4 and zstd codecs are registered here, in the formats Kafka's
@@ -15,7 +16,7 @@ import snappy from 'snappyjs';
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_BLOCK = 32 * 1024;
 
-function snappyCompress(input: Buffer): Buffer {
+export function snappyCompress(input: Buffer): Buffer {
   const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
   for (let offset = 0; offset < input.length; offset += XERIAL_BLOCK) {
     const block = Buffer.from(snappy.compress(input.subarray(offset, offset + XERIAL_BLOCK)));
@@ -26,7 +27,7 @@ function snappyCompress(input: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-function snappyDecompress(input: Buffer): Buffer {
+export function snappyDecompress(input: Buffer): Buffer {
   if (input.length < 16 || !input.subarray(0, 8).equals(XERIAL_MAGIC)) {
     return Buffer.from(snappy.uncompress(input)); // unframed snappy (older clients)
   }
@@ -44,27 +45,29 @@ function snappyDecompress(input: Buffer): Buffer {
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 // Kafka's Java client reads only LZ4 frames whose blocks are independent (each compressed on its own),
-// and writes 64 KiB blocks; lz4js' own frames chain blocks, so frames are assembled here.
+// keeps LZ4's end-of-block rules, and writes 64 KiB blocks; lz4js' frames chain blocks and its block
+// compressor can break the end-of-block rules, so frames and blocks are written here (lz4js reads them).
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_BLOCK = 64 * 1024;
 const LZ4_FLG = 0x60; // version 01, block independence; no checksums
 const LZ4_BD = 0x40; // 64 KiB maximum block size
 
-function lz4Compress(input: Buffer): Buffer {
+export function lz4Compress(input: Buffer): Buffer {
   const header = Buffer.alloc(7);
   header.writeUInt32LE(LZ4_MAGIC, 0);
   header[4] = LZ4_FLG;
   header[5] = LZ4_BD;
   header[6] = (xxh32(0, header, 4, 2) >>> 8) & 0xff;
   const parts: Buffer[] = [header];
-  const scratch = Buffer.alloc(compressBound(LZ4_BLOCK));
+  const scratch = Buffer.alloc(lz4BlockBound(LZ4_BLOCK));
   for (let offset = 0; offset < input.length; offset += LZ4_BLOCK) {
     const length = Math.min(LZ4_BLOCK, input.length - offset);
-    const size = compressBlock(input, scratch, offset, length, new Uint32Array(1 << 16));
+    const block = input.subarray(offset, offset + length);
+    const size = compressLz4Block(block, scratch);
     const blockHeader = Buffer.alloc(4);
     if (size === 0 || size >= length) {
       blockHeader.writeUInt32LE((0x80000000 | length) >>> 0); // stored uncompressed
-      parts.push(blockHeader, input.subarray(offset, offset + length));
+      parts.push(blockHeader, block);
     } else {
       blockHeader.writeUInt32LE(size);
       parts.push(blockHeader, Buffer.from(scratch.subarray(0, size)));

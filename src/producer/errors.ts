@@ -55,7 +55,11 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
   }
   if (cause?.type && TOO_LARGE.has(cause.type)) {
     return new ProducerError('PRODUCER_RECORD_TOO_LARGE', `the broker refused the batch: ${message}`, {
-      context: { ...context, brokerError: cause.type, brokerErrorCode: cause.code },
+      context: {
+        ...context,
+        brokerError: cause.type,
+        ...(cause.code !== undefined ? { brokerErrorCode: cause.code } : {}),
+      },
     });
   }
   if (cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
@@ -63,7 +67,11 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
       'PRODUCER_UNKNOWN_TOPIC',
       `topic ${context.topic ?? ''} does not exist: ${message}`,
       {
-        context: { ...context, brokerError: cause.type, brokerErrorCode: cause.code },
+        context: {
+          ...context,
+          brokerError: cause.type,
+          ...(cause.code !== undefined ? { brokerErrorCode: cause.code } : {}),
+        },
       },
     );
   }

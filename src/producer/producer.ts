@@ -114,6 +114,8 @@ const defaultErrorHook: ErrorHook = (error, { topic }) => {
 
 interface Prepared {
   readonly topic: string;
+  /** When waiting for buffer space must end: maxBlockMs after `send` was called. */
+  readonly deadline: number;
   readonly record: ProducerRecord<unknown, unknown>;
   readonly delivery: DeliveryHandle;
 }
@@ -210,7 +212,12 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         (error: unknown) => this.callBack(callback, topic, error, undefined),
       );
     }
-    const prepared: Prepared = { topic, record: record as ProducerRecord<unknown, unknown>, delivery };
+    const prepared: Prepared = {
+      topic,
+      deadline: Date.now() + this.settings.maxBlockMs,
+      record: record as ProducerRecord<unknown, unknown>,
+      delivery,
+    };
     try {
       if (this.closing) throw this.closedError();
       if (!this.connected) {
@@ -227,6 +234,9 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   async flush(): Promise<void> {
+    // Close what is open first: records waiting for buffer space need the sent batches' bytes back.
+    this.accumulator.closeAll();
+    this.drain();
     await this.slowTail;
     this.accumulator.closeAll();
     this.drain();
@@ -279,8 +289,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
             : null,
         ]);
         const pending = serialized ?? this.serialize(prepared, binding, value, key);
-        await this.pool.reserve(pending.size, { topic: prepared.topic });
-        if (this.closing && !this.connected) throw this.closedError();
+        await this.pool.reserve(pending.size, { topic: prepared.topic }, prepared.deadline);
+        if (this.closing && !this.connected) {
+          this.pool.release(pending.size);
+          throw this.closedError();
+        }
         this.append(prepared, pending, partitionCount);
       } catch (err) {
         this.failed(prepared.delivery, err);
@@ -409,7 +422,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         throw new ProducerError(
           'PRODUCER_INVALID_RECORD',
           `${source} gave partition ${String(partition)}, but ${topic} has partitions 0 to ${partitionCount - 1}`,
-          { context: { topic, partition: Number.isInteger(partition) ? partition : undefined } },
+          { context: Number.isInteger(partition) ? { topic, partition } : { topic } },
         );
       }
       return partition;
@@ -491,15 +504,15 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     } catch (err) {
       for (const batch of batches) {
         const error = fromKafkaJs(err, { topic: batch.topic, partition: batch.partition });
-        for (const r of batch.records) this.failed(r.delivery, error, false);
+        for (const r of batch.records) this.failed(r.delivery, error);
       }
     } finally {
       for (const batch of batches) this.pool.release(batch.recordBytes);
     }
   }
 
-  private failed(delivery: DeliveryHandle, error: unknown, count = true): void {
-    if (count || error) this.counters.recordsFailed++;
+  private failed(delivery: DeliveryHandle, error: unknown): void {
+    this.counters.recordsFailed++;
     delivery.fail(error);
   }
 

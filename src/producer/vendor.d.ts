@@ -4,14 +4,13 @@ declare module 'lz4js' {
 }
 
 declare module 'lz4js/lz4.js' {
-  export function compressBound(n: number): number;
-  /** Compresses src[sIndex, sIndex + sLength) into dst; returns the compressed size, 0 if it does not shrink. */
-  export function compressBlock(
+  /** Decompresses src[sIndex, sIndex + sLength) into dst from dIndex; returns the end index in dst. */
+  export function decompressBlock(
     src: Uint8Array,
     dst: Uint8Array,
     sIndex: number,
     sLength: number,
-    hashTable: Uint32Array,
+    dIndex: number,
   ): number;
 }
 

@@ -215,8 +215,9 @@ test('keyless records stick to one partition per batch and still spread over the
 for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
   test(`${compression} batches are accepted by the broker and read back`, async () => {
     const { name, topics } = await customersTopic(`codec-${compression}`, 1);
-    const producer = await connected({ topics, compression });
-    const records = Array.from({ length: 2000 }, (_, id) => ({ key: `k${id}`, value: customer(id) }));
+    // Batches over 64 KiB, so LZ4 frames hold several blocks and snappy several xerial chunks.
+    const producer = await connected({ topics, compression, batchSize: 512 * 1024, lingerMs: 100 });
+    const records = Array.from({ length: 5000 }, (_, id) => ({ key: `k${id}`, value: customer(id) }));
     await Promise.all(records.map((r) => producer.send(name, r)));
     const consumed = await consume(name, records.length);
     assert.deepEqual(
