@@ -1,6 +1,6 @@
+/// <reference path="./vendor.d.ts" />
 import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import kafkajs from 'kafkajs';
-/// <reference path="./vendor.d.ts" />
 import { decompress as lz4Decompress } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import snappy from 'snappyjs';
