@@ -1,3 +1,6 @@
+// Typings for lz4js must come along wherever this file is compiled (generated code compiles src
+// under its own tsconfig), which only a reference does.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./vendor.d.ts" />
 import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import kafkajs from 'kafkajs';
