@@ -123,6 +123,15 @@ export function ensureKafka(options: StackOptions, mvn: string): KafkaDistributi
   return { version, classpath };
 }
 
+/** Apache Avro's Java library, the reference implementation (tests use it as an oracle). */
+export function ensureAvroJava(options: StackOptions, mvn: string, version = '1.12.2'): KafkaDistribution {
+  const classpath = ensureClasspath(options, mvn, 'avro-java', version, [
+    ['org.apache.avro', 'avro', version],
+    ['org.slf4j', 'slf4j-nop', '2.0.17'],
+  ]);
+  return { version, classpath };
+}
+
 /** Kafka's command-line tools (ProducerPerformance, …), for benchmarks against the Java client. */
 export function ensureKafkaTools(options: StackOptions, mvn: string): KafkaDistribution {
   const version = options.kafkaVersion;
