@@ -100,6 +100,29 @@ try {
     say(`read back from ${topic} (schema id ${bytes.readUInt32BE(1)}): ${JSON.stringify(read)}`);
   }
   say(`registry client: ${JSON.stringify(registry.stats())}`);
+
+  // Evolution checks against what is registered now: schemas/ as they are (compatible), then a
+  // breaking change to Customer (examples/customer-breaking.avsc), which must be refused.
+  const check = (args: string[]) => {
+    say(`> avrokit check ${args.join(' ')}`);
+    return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', ...args], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, SCHEMA_REGISTRY_URL: up.endpoints.registryUrl },
+    }).status;
+  };
+  const current = check(['schemas', '--against', 'registry', '--topics', 'schemas/topics.json']);
+  const breaking = check([
+    'examples/customer-breaking.avsc',
+    '--against',
+    'registry',
+    '--subject',
+    'customers-value',
+  ]);
+  if (current !== 0 || breaking !== 1) {
+    throw new Error(`evolution checks: expected exit codes 0 and 1, got ${current} and ${breaking}`);
+  }
+  say('the breaking change was caught before it shipped');
 } finally {
   await admin.disconnect();
   registry.close();

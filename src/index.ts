@@ -101,5 +101,17 @@ export type {
   ProducerSettings,
 } from './producer/index.js';
 
+export { checkCompatibility, checkEvolution, EVOLUTION_LEVELS, explain } from './evolution/index.js';
+export type {
+  CompatibilityResult as SchemaCompatibilityResult,
+  CompatibilityWarning,
+  Incompatibility,
+  IncompatibilityKind,
+  EvolutionCheck,
+  EvolutionLevel,
+  EvolutionResult,
+  Explanation,
+} from './evolution/index.js';
+
 export { stackUp, stackDown, stackStatus, resolveStackOptions } from './stack/index.js';
 export type { ClusterEndpoints, StackStatus, UpResult, StackOptions } from './stack/index.js';

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { isAvrokitError, UsageError } from '../errors.js';
 import type { Command } from './command.js';
+import { checkCommand } from './check-command.js';
 import { genCommand } from './gen-command.js';
 import { stackCommand } from './stack-command.js';
 
-const commands: readonly Command[] = [genCommand, stackCommand];
+const commands: readonly Command[] = [genCommand, checkCommand, stackCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,339 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSchemas, type LoadedSchemas, type SchemaEntry } from '../../codegen/load.js';
+import { assembleSchema } from '../avro/assemble.js';
+import type { AvroSchemaJson } from '../avro/avro-type.js';
+import { AvrokitError, UsageError } from '../errors.js';
+import {
+  checkEvolution,
+  EVOLUTION_LEVELS,
+  type EvolutionLevel,
+  type EvolutionResult,
+} from '../evolution/evolution.js';
+import { explain } from '../evolution/explain.js';
+import { isNotFound } from '../registry/errors.js';
+import { SchemaRegistry } from '../registry/schema-registry.js';
+import type { Command } from './command.js';
+
+const usage = `Usage: avrokit check <schema files or folders...> --against <where> [options]
+
+Checks that each named top-level type in the given schemas may follow its previous version(s) under a
+compatibility level, with the Avro specification's resolution rules as Apache Avro's Java library
+applies them. Reports every incompatibility with its path, why it breaks readers, and how to fix it.
+
+  --against <file|dir>     previous versions in schema files (matched by full name)
+  --against git:<rev>      the same files at a git revision (e.g. git:main, git:HEAD~1)
+  --against registry       the versions registered in the schema registry (SCHEMA_REGISTRY_URL or
+                           --registry-url); subjects from --subject, --topics (<topic>-value/-key), or
+                           else the full name; the registry's own verdict is asked too
+  --level <level>          ${EVOLUTION_LEVELS.join(', ')}
+                           (default: the registry's level with --against registry, else BACKWARD)
+  --subject <subject>      with one type: its subject
+  --topics <file>          topic map, to derive subjects
+  --registry-url <url>     the registry (default: SCHEMA_REGISTRY_URL)
+  --format text|json|github  (default text; github writes workflow annotations)
+
+Exit codes: 0 compatible, 1 incompatible, 2 usage or input error.`;
+
+interface Previous {
+  readonly label: string;
+  readonly schemas: readonly AvroSchemaJson[];
+  readonly level: EvolutionLevel;
+  readonly registryVerdict?: boolean;
+}
+
+interface TypeReport {
+  readonly name: string;
+  readonly file: string;
+  readonly against: string;
+  readonly result: EvolutionResult | undefined;
+  readonly note?: string;
+}
+
+/** Top-level named types: what gets registered; nested types are checked inside them. */
+function topLevel(loaded: LoadedSchemas): SchemaEntry[] {
+  return loaded.entries.filter(
+    (e) => e.kind !== 'anonymous' && /^(|\/\d+|\/types\/\d+)$/.test(e.location.pointer),
+  );
+}
+
+function standalone(loaded: LoadedSchemas, entry: SchemaEntry): AvroSchemaJson {
+  return assembleSchema(entry.root, loaded.definitions);
+}
+
+/** The given files as they were at a git revision, in a temporary folder (files that did not exist are left out). */
+function filesAtRevision(rev: string, files: readonly string[]): { files: string[]; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'avrokit-check-'));
+  const written: string[] = [];
+  for (const file of files) {
+    const shown = spawnSync('git', ['show', `${rev}:./${file}`], { encoding: 'utf8' });
+    if (shown.status !== 0) {
+      if (/invalid object name|unknown revision|bad revision/i.test(shown.stderr)) {
+        rmSync(dir, { recursive: true, force: true });
+        throw new UsageError(`git does not know revision ${rev}: ${shown.stderr.trim()}`);
+      }
+      continue; // the file did not exist then: its types are new
+    }
+    const target = join(dir, file);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, shown.stdout);
+    written.push(target);
+  }
+  return { files: written, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'check schema changes for compatibility with previous versions',
+  usage,
+  async run(args) {
+    const { positionals, values } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        against: { type: 'string' },
+        level: { type: 'string' },
+        subject: { type: 'string' },
+        topics: { type: 'string' },
+        'registry-url': { type: 'string' },
+        format: { type: 'string' },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('give the schema files or folders to check');
+    if (!values.against) throw new UsageError('--against <file|dir|git:rev|registry> is required');
+    const format = values.format ?? 'text';
+    if (!['text', 'json', 'github'].includes(format))
+      throw new UsageError(`--format must be text, json or github`);
+    if (values.level !== undefined && !(EVOLUTION_LEVELS as readonly string[]).includes(values.level)) {
+      throw new UsageError(`--level must be one of ${EVOLUTION_LEVELS.join(', ')}`);
+    }
+    const level = values.level as EvolutionLevel | undefined;
+
+    try {
+      const loaded = await loadSchemas(positionals);
+      const types = topLevel(loaded);
+      const reports: TypeReport[] = [];
+      const against = values.against;
+
+      if (against === 'registry') {
+        const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
+        if (!url) throw new UsageError('--against registry needs SCHEMA_REGISTRY_URL or --registry-url');
+        if (values.subject && types.length !== 1) {
+          throw new UsageError(
+            `--subject names one subject, but the schemas hold ${types.length} top-level types`,
+          );
+        }
+        const subjectsOf = subjectsFor(types, values.subject, values.topics);
+        const registry = new SchemaRegistry({ url });
+        try {
+          for (const entry of types) {
+            const next = standalone(loaded, entry);
+            const subjects = subjectsOf.get(entry.key) ?? [];
+            if (subjects.length === 0) {
+              reports.push({
+                name: entry.key,
+                file: entry.location.file,
+                against: 'registry',
+                result: undefined,
+                note: 'not a key or value in the topic map (checked inside the types that use it)',
+              });
+            }
+            for (const subject of subjects) {
+              const previous = await registered(registry, subject, level, next);
+              reports.push(
+                previous
+                  ? report(entry, next, previous)
+                  : {
+                      name: entry.key,
+                      file: entry.location.file,
+                      against: `subject ${subject}`,
+                      result: undefined,
+                      note: 'not registered yet: nothing to check',
+                    },
+              );
+            }
+          }
+        } finally {
+          registry.close();
+        }
+      } else {
+        const atRevision = against.startsWith('git:')
+          ? filesAtRevision(against.slice(4), loaded.files)
+          : undefined;
+        const previousFiles = atRevision?.files ?? [resolve(against)];
+        let previous: LoadedSchemas | undefined;
+        try {
+          previous = previousFiles.length > 0 ? await loadSchemas(previousFiles) : undefined;
+        } finally {
+          atRevision?.dispose();
+        }
+        const byName = new Map(previous ? topLevelOrAll(previous).map((e) => [e.key, e]) : []);
+        for (const entry of types) {
+          const old = byName.get(entry.key);
+          const next = standalone(loaded, entry);
+          reports.push(
+            old && previous
+              ? report(entry, next, {
+                  label: against,
+                  schemas: [standalone(previous, old)],
+                  level: level ?? 'BACKWARD',
+                })
+              : {
+                  name: entry.key,
+                  file: entry.location.file,
+                  against,
+                  result: undefined,
+                  note: `not in ${against}: a new type, nothing to check`,
+                },
+          );
+        }
+      }
+
+      const compatible = reports.every((r) => !r.result || r.result.compatible);
+      const registryDisagrees = reports.some((r) => r.note?.startsWith('the registry'));
+      process.stdout.write(render(reports, format));
+      if (registryDisagrees)
+        process.stderr.write('avrokit check: the registry and the local check disagree (see above)\n');
+      return compatible ? 0 : 1;
+    } catch (err) {
+      if (err instanceof AvrokitError && !(err instanceof UsageError)) {
+        process.stderr.write(`avrokit: ${err.message} [${err.code}]\n`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+};
+
+function topLevelOrAll(loaded: LoadedSchemas): SchemaEntry[] {
+  // A previous version may have been nested in another file; any definition by that name will do.
+  return loaded.entries.filter((e) => e.kind !== 'anonymous');
+}
+
+function report(entry: SchemaEntry, next: AvroSchemaJson, previous: Previous): TypeReport {
+  const result = checkEvolution(next, previous.schemas, previous.level);
+  const disagreement =
+    previous.registryVerdict !== undefined && previous.registryVerdict !== result.compatible
+      ? `the registry says ${previous.registryVerdict ? 'compatible' : 'incompatible'}`
+      : undefined;
+  return {
+    name: entry.key,
+    file: entry.location.file,
+    against: previous.label,
+    result,
+    ...(disagreement ? { note: disagreement } : {}),
+  };
+}
+
+function subjectsFor(
+  types: readonly SchemaEntry[],
+  subject: string | undefined,
+  topicsFile: string | undefined,
+): Map<string, string[]> {
+  const subjects = new Map<string, string[]>();
+  if (subject) {
+    subjects.set(types[0]!.key, [subject]);
+    return subjects;
+  }
+  if (topicsFile) {
+    let map: Record<string, { key?: unknown; value?: unknown }>;
+    try {
+      map = JSON.parse(readFileSync(topicsFile, 'utf8')) as typeof map;
+    } catch (err) {
+      throw new UsageError(`cannot read the topic map ${topicsFile}: ${(err as Error).message}`);
+    }
+    for (const [topic, spec] of Object.entries(map)) {
+      for (const [part, name] of [
+        ['value', spec.value],
+        ['key', spec.key],
+      ] as const) {
+        if (typeof name === 'string' && types.some((t) => t.key === name)) {
+          subjects.set(name, [...(subjects.get(name) ?? []), `${topic}-${part}`]);
+        }
+      }
+    }
+    return subjects;
+  }
+  for (const t of types) subjects.set(t.key, [t.key]); // RecordNameStrategy
+  return subjects;
+}
+
+async function registered(
+  registry: SchemaRegistry,
+  subject: string,
+  level: EvolutionLevel | undefined,
+  next: AvroSchemaJson,
+): Promise<Previous | undefined> {
+  let versions: number[];
+  try {
+    versions = await registry.listVersions(subject);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  if (versions.length === 0) return undefined;
+  const effective = level ?? (await registry.getCompatibility(subject));
+  const wanted = effective.endsWith('_TRANSITIVE') ? versions : versions.slice(-1);
+  const schemas = await Promise.all(
+    wanted.map(async (v) => JSON.parse((await registry.getVersion(subject, v)).schema) as AvroSchemaJson),
+  );
+  // The registry's compatibility endpoint answers for one version ('latest'), so it can only confirm
+  // the non-transitive levels.
+  const verdict = effective.endsWith('_TRANSITIVE')
+    ? undefined
+    : await registry.testCompatibility(subject, next, { verbose: true }).then(
+        (r) => r.compatible,
+        () => undefined,
+      );
+  return {
+    label: `subject ${subject} (${wanted.length === 1 ? `version ${wanted[0]}` : `versions ${wanted.join(', ')}`})`,
+    schemas,
+    level: effective,
+    ...(level === undefined && verdict !== undefined ? { registryVerdict: verdict } : {}),
+  };
+}
+
+function render(reports: readonly TypeReport[], format: string): string {
+  if (format === 'json') {
+    return `${JSON.stringify({ compatible: reports.every((r) => !r.result || r.result.compatible), types: reports }, null, 2)}\n`;
+  }
+  const lines: string[] = [];
+  for (const r of reports) {
+    if (format === 'github') {
+      for (const c of r.result?.checks ?? []) {
+        for (const i of c.incompatibilities) {
+          const { why, fix } = explain(i, c.direction);
+          lines.push(`::error file=${r.file},title=${i.kind} in ${r.name}::${i.path}: ${why}. Fix: ${fix}`);
+        }
+      }
+      if (r.note?.startsWith('the registry')) lines.push(`::warning file=${r.file}::${r.name}: ${r.note}`);
+      continue;
+    }
+    if (!r.result) {
+      lines.push(`• ${r.name}: ${r.note ?? 'not checked'}`);
+      continue;
+    }
+    const count = r.result.checks.reduce((n, c) => n + c.incompatibilities.length, 0);
+    lines.push(
+      `${r.result.compatible ? '✔' : '✖'} ${r.name} — ${r.result.level} against ${r.against}: ` +
+        (r.result.compatible ? 'compatible' : `${count} incompatibilit${count === 1 ? 'y' : 'ies'}`),
+    );
+    for (const c of r.result.checks) {
+      for (const i of c.incompatibilities) {
+        const { why, fix } = explain(i, c.direction);
+        lines.push(`    ${i.path}  ${i.kind} (${c.direction})`, `      why: ${why}`, `      fix: ${fix}`);
+      }
+      for (const w of c.warnings) lines.push(`    ${w.path}  warning ${w.kind}: ${w.message}`);
+    }
+    if (r.note) lines.push(`    note: ${r.note}`);
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

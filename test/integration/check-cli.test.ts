@@ -1,0 +1,137 @@
+/** `avrokit check` as a user runs it: against files, a git revision and the real registry. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { SchemaRegistry } from '../../src/index.js';
+import { runCli } from '../support/cli.js';
+import { testCluster, uniqueName } from '../support/cluster.js';
+import { repoRoot } from '../support/typescript.js';
+
+const cluster = testCluster();
+const registry = new SchemaRegistry({ url: cluster.registryUrl });
+const scratch = mkdtempSync(join(tmpdir(), 'avrokit-check-test-'));
+after(() => {
+  registry.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const customer = join(repoRoot, 'schemas', 'customer.avsc');
+const breaking = join(repoRoot, 'examples', 'customer-breaking.avsc');
+
+test('a breaking change fails with exit code 1, saying where, why and how to fix it', () => {
+  const run = runCli(['check', breaking, '--against', customer]);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stdout, /✖ customerManagement\.avro\.Customer — BACKWARD against .*: 2 incompatibilities/);
+  assert.match(run.stdout, /\/fields\/3 {2}READER_FIELD_MISSING_DEFAULT_VALUE \(backward\)/);
+  assert.match(run.stdout, /fix: add a default to field `phone`/);
+  assert.match(run.stdout, /\/fields\/0\/type {2}TYPE_MISMATCH/);
+});
+
+test('--format json is for machines; a compatible change exits 0', () => {
+  const run = runCli(['check', customer, '--against', customer, '--format', 'json']);
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout) as {
+    compatible: boolean;
+    types: { name: string; result: { compatible: boolean } }[];
+  };
+  assert.equal(out.compatible, true);
+  assert.equal(out.types[0]?.name, 'customerManagement.avro.Customer');
+  const failing = JSON.parse(
+    runCli(['check', breaking, '--against', customer, '--format', 'json']).stdout,
+  ) as {
+    types: { result: { checks: { incompatibilities: { kind: string; path: string }[] }[] } }[];
+  };
+  assert.deepEqual(
+    failing.types[0]!.result.checks[0]!.incompatibilities.map((i) => [i.kind, i.path]),
+    [
+      ['TYPE_MISMATCH', '/fields/0/type'],
+      ['READER_FIELD_MISSING_DEFAULT_VALUE', '/fields/3'],
+    ],
+  );
+});
+
+test('--against git:<rev> compares with the same files at that revision', () => {
+  const repo = join(scratch, 'repo');
+  mkdirSync(join(repo, 'schemas'), { recursive: true });
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  git('init', '-q');
+  git('config', 'user.email', 't@example.com');
+  git('config', 'user.name', 'test');
+  const schema = (fields: unknown[]) =>
+    JSON.stringify({ type: 'record', name: 'Event', namespace: 'e', fields });
+  writeFileSync(join(repo, 'schemas', 'event.avsc'), schema([{ name: 'id', type: 'long' }]));
+  git('add', '.');
+  git('commit', '-qm', 'v1');
+  writeFileSync(join(repo, 'schemas', 'event.avsc'), schema([{ name: 'id', type: 'int' }]));
+  writeFileSync(
+    join(repo, 'schemas', 'new.avsc'),
+    JSON.stringify({ type: 'enum', name: 'Fresh', symbols: ['A'] }),
+  );
+  const main = join(repoRoot, 'src', 'cli', 'main.ts');
+  // Run from the other repository, where the bare name 'tsx' would not resolve.
+  const tsx = import.meta.resolve('tsx');
+  const run = spawnSync(
+    process.execPath,
+    ['--import', tsx, main, 'check', 'schemas', '--against', 'git:HEAD'],
+    {
+      cwd: repo,
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stdout, /✖ e\.Event — BACKWARD against git:HEAD: 1 incompatibility/);
+  assert.match(run.stdout, /reading type: INT not compatible with the written type: LONG/);
+  assert.match(run.stdout, /• Fresh: not in git:HEAD: a new type/);
+  const unknownRev = spawnSync(
+    process.execPath,
+    ['--import', tsx, main, 'check', 'schemas', '--against', 'git:nope'],
+    {
+      cwd: repo,
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(unknownRev.status, 2);
+});
+
+test('--against registry uses the registered versions and the subject level', async () => {
+  const subject = uniqueName('check-value');
+  const v1 = { type: 'record', name: 'Account', namespace: 'a', fields: [{ name: 'id', type: 'int' }] };
+  const v2 = { ...v1, fields: [...v1.fields, { name: 'name', type: 'string', default: '' }] };
+  await registry.register(subject, v1);
+  await registry.register(subject, v2);
+  // v3 needs `name` without a default: it reads v2 data, not v1 data.
+  const v3File = join(scratch, 'account.avsc');
+  writeFileSync(v3File, JSON.stringify({ ...v1, fields: [...v1.fields, { name: 'name', type: 'string' }] }));
+  const env = { ...process.env, SCHEMA_REGISTRY_URL: cluster.registryUrl };
+
+  await registry.setCompatibility('BACKWARD', subject);
+  const backward = runCli(['check', v3File, '--against', 'registry', '--subject', subject], env);
+  assert.equal(backward.status, 0, backward.stdout + backward.stderr);
+  assert.match(backward.stdout, /✔ a\.Account — BACKWARD against subject .* \(version 2\): compatible/);
+  // The registry was asked too, and agreed.
+  assert.doesNotMatch(backward.stdout + backward.stderr, /disagree/);
+
+  await registry.setCompatibility('BACKWARD_TRANSITIVE', subject);
+  const transitive = runCli(['check', v3File, '--against', 'registry', '--subject', subject], env);
+  assert.equal(transitive.status, 1, transitive.stdout + transitive.stderr);
+  assert.match(
+    transitive.stdout,
+    /BACKWARD_TRANSITIVE against subject .* \(versions 1, 2\): 1 incompatibility/,
+  );
+});
+
+test('usage and input errors exit with 2', () => {
+  assert.equal(runCli(['check', customer]).status, 2, 'no --against');
+  const bad = join(scratch, 'bad.avsc');
+  writeFileSync(bad, '{"type": "record", "name": "X", "fields": [{"name": "a", "type": "Nope"}]}');
+  const run = runCli(['check', bad, '--against', customer]);
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /unknown type name "Nope"/);
+  assert.equal(runCli(['check', customer, '--against', customer, '--level', 'SIDEWAYS']).status, 2);
+});
