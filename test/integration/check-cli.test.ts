@@ -1,7 +1,7 @@
 /** `avrokit check` as a user runs it: against files, a git revision and the real registry. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -134,4 +134,35 @@ test('usage and input errors exit with 2', () => {
   assert.equal(run.status, 2);
   assert.match(run.stderr, /unknown type name "Nope"/);
   assert.equal(runCli(['check', customer, '--against', customer, '--level', 'SIDEWAYS']).status, 2);
+});
+
+test('what check refuses, the registry refuses with a 409 when registering; what it accepts registers', async () => {
+  const subject = uniqueName('customers-value');
+  await registry.register(subject, JSON.parse(readFileSync(customer, 'utf8')) as object);
+  await registry.setCompatibility('BACKWARD', subject);
+  const env = { ...process.env, SCHEMA_REGISTRY_URL: cluster.registryUrl };
+
+  const refused = runCli(['check', breaking, '--against', 'registry', '--subject', subject], env);
+  assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+  await assert.rejects(
+    registry.register(subject, JSON.parse(readFileSync(breaking, 'utf8')) as object),
+    (err: unknown) => {
+      assert.equal((err as { code?: string }).code, 'REGISTRY_INCOMPATIBLE');
+      assert.equal((err as { status?: number }).status, 409);
+      return true;
+    },
+  );
+
+  const compatibleFile = join(scratch, 'customer-v2.avsc');
+  const v2 = JSON.parse(readFileSync(customer, 'utf8')) as { fields: unknown[] };
+  writeFileSync(
+    compatibleFile,
+    JSON.stringify({
+      ...v2,
+      fields: [...v2.fields, { name: 'phone', type: ['null', 'string'], default: null }],
+    }),
+  );
+  const accepted = runCli(['check', compatibleFile, '--against', 'registry', '--subject', subject], env);
+  assert.equal(accepted.status, 0, accepted.stdout + accepted.stderr);
+  assert.ok((await registry.register(subject, readFileSync(compatibleFile, 'utf8'))) > 0);
 });

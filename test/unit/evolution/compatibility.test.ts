@@ -118,10 +118,18 @@ const handWritten: [string, unknown, unknown][] = [
   ['primitive vs complex', rec('R', [f('a', 'int')]), 'int'],
 ];
 
-/** Variants of a record schema: each field removed, retyped, given a default, and a new field. */
+/**
+ * Variants of a record schema: fields removed, added with and without defaults, promoted and demoted,
+ * renamed with and without aliases; union branches added and removed; enum symbols added and removed;
+ * fixed sizes changed; the record renamed (with and without an alias) and moved to another namespace.
+ */
 function mutations(schema: Json): Json[] {
   const fields = schema.fields as Json[];
   const variants: Json[] = [];
+  const withField = (i: number, change: (field: Json) => Json) => ({
+    ...schema,
+    fields: fields.map((g, j) => (j === i ? change(g) : g)),
+  });
   const swap: Record<string, string> = {
     int: 'long',
     long: 'int',
@@ -131,21 +139,52 @@ function mutations(schema: Json): Json[] {
     bytes: 'string',
     boolean: 'int',
   };
-  fields.slice(0, 6).forEach((field, i) => {
-    const others = fields.filter((_, j) => j !== i);
-    variants.push({ ...schema, fields: others });
-    if (typeof field.type === 'string' && swap[field.type]) {
-      variants.push({
-        ...schema,
-        fields: fields.map((g, j) => (j === i ? { ...g, type: swap[field.type as string] } : g)),
-      });
+  fields.slice(0, 8).forEach((field, i) => {
+    variants.push({ ...schema, fields: fields.filter((_, j) => j !== i) });
+    const type = field.type;
+    if (typeof type === 'string' && swap[type])
+      variants.push(withField(i, (g) => ({ ...g, type: swap[type] })));
+    if (Array.isArray(type)) {
+      if (!type.includes('boolean'))
+        variants.push(withField(i, (g) => ({ ...g, type: [...type, 'boolean'] })));
+      if (type.length > 2) variants.push(withField(i, (g) => ({ ...g, type: type.slice(0, -1) })));
+    }
+    if (typeof type === 'object' && type !== null && !Array.isArray(type)) {
+      const t = type as Json;
+      if (t.type === 'enum' && Array.isArray(t.symbols)) {
+        variants.push(
+          withField(i, (g) => ({
+            ...g,
+            type: { ...t, symbols: [...(t.symbols as string[]), 'ADDED_BY_TEST'] },
+          })),
+        );
+        if ((t.symbols as string[]).length > 1 && t.default === undefined) {
+          variants.push(
+            withField(i, (g) => ({ ...g, type: { ...t, symbols: (t.symbols as string[]).slice(0, -1) } })),
+          );
+        }
+      }
+      if (t.type === 'fixed' && typeof t.size === 'number') {
+        variants.push(withField(i, (g) => ({ ...g, type: { ...t, size: (t.size as number) + 1 } })));
+      }
     }
   });
+  if (fields.length > 0) {
+    const first = fields[0]!;
+    variants.push(withField(0, (g) => ({ ...g, name: `${String(g.name)}Renamed` })));
+    variants.push(withField(0, (g) => ({ ...g, name: `${String(g.name)}Renamed`, aliases: [first.name] })));
+  }
   variants.push({ ...schema, fields: [...fields, { name: 'addedByTest', type: 'string' }] });
   variants.push({
     ...schema,
     fields: [...fields, { name: 'addedByTest', type: ['null', 'int'], default: null }],
   });
+  const fullName = schema.namespace
+    ? `${String(schema.namespace)}.${String(schema.name)}`
+    : String(schema.name);
+  variants.push({ ...schema, name: `${String(schema.name)}Renamed` });
+  variants.push({ ...schema, name: `${String(schema.name)}Renamed`, aliases: [fullName] });
+  variants.push({ ...schema, namespace: 'moved.by.test' });
   return variants;
 }
 
@@ -160,6 +199,10 @@ function corpusPairs(): [string, unknown, unknown][] {
       continue; // not JSON (verboseint.avsc)
     }
     pairs.push([`${file} itself`, schema, schema]);
+    if (file.includes('full_record_v1')) {
+      const v2 = JSON.parse(readFileSync(join(dir, file.replace('v1', 'v2')), 'utf8')) as unknown;
+      pairs.push(['full_record_v2 reads v1', v2, schema], ['full_record_v1 reads v2', schema, v2]);
+    }
     if (typeof schema === 'object' && schema !== null && (schema as Json).type === 'record') {
       for (const [i, variant] of mutations(schema as Json).entries()) {
         pairs.push([`${file} variant ${i} as reader`, variant, schema]);
