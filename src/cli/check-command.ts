@@ -1,10 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSchemas, type LoadedSchemas, type SchemaEntry } from '../../codegen/load.js';
-import { assembleSchema } from '../avro/assemble.js';
 import type { AvroSchemaJson } from '../avro/avro-type.js';
 import { AvrokitError, UsageError } from '../errors.js';
 import {
@@ -17,6 +16,7 @@ import { explain } from '../evolution/explain.js';
 import { isNotFound } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
 import type { Command } from './command.js';
+import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
 
 const usage = `Usage: avrokit check <schema files or folders...> --against <where> [options]
 
@@ -51,17 +51,6 @@ interface TypeReport {
   readonly against: string;
   readonly result: EvolutionResult | undefined;
   readonly note?: string;
-}
-
-/** Top-level named types: what gets registered; nested types are checked inside them. */
-function topLevel(loaded: LoadedSchemas): SchemaEntry[] {
-  return loaded.entries.filter(
-    (e) => e.kind !== 'anonymous' && /^(|\/\d+|\/types\/\d+)$/.test(e.location.pointer),
-  );
-}
-
-function standalone(loaded: LoadedSchemas, entry: SchemaEntry): AvroSchemaJson {
-  return assembleSchema(entry.root, loaded.definitions);
 }
 
 /** The given files as they were at a git revision, in a temporary folder (files that did not exist are left out). */
@@ -119,7 +108,7 @@ export const checkCommand: Command = {
 
     try {
       const loaded = await loadSchemas(positionals);
-      const types = topLevel(loaded);
+      const types = topLevelTypes(loaded);
       const reports: TypeReport[] = [];
       const against = values.against;
 
@@ -135,7 +124,7 @@ export const checkCommand: Command = {
         const registry = new SchemaRegistry({ url });
         try {
           for (const entry of types) {
-            const next = standalone(loaded, entry);
+            const next = standaloneSchema(loaded, entry);
             const subjects = subjectsOf.get(entry.key) ?? [];
             if (subjects.length === 0) {
               reports.push({
@@ -178,12 +167,12 @@ export const checkCommand: Command = {
         const byName = new Map(previous ? topLevelOrAll(previous).map((e) => [e.key, e]) : []);
         for (const entry of types) {
           const old = byName.get(entry.key);
-          const next = standalone(loaded, entry);
+          const next = standaloneSchema(loaded, entry);
           reports.push(
             old && previous
               ? report(entry, next, {
                   label: against,
-                  schemas: [standalone(previous, old)],
+                  schemas: [standaloneSchema(previous, old)],
                   level: level ?? 'BACKWARD',
                 })
               : {
@@ -231,39 +220,6 @@ function report(entry: SchemaEntry, next: AvroSchemaJson, previous: Previous): T
     result,
     ...(disagreement ? { note: disagreement } : {}),
   };
-}
-
-function subjectsFor(
-  types: readonly SchemaEntry[],
-  subject: string | undefined,
-  topicsFile: string | undefined,
-): Map<string, string[]> {
-  const subjects = new Map<string, string[]>();
-  if (subject) {
-    subjects.set(types[0]!.key, [subject]);
-    return subjects;
-  }
-  if (topicsFile) {
-    let map: Record<string, { key?: unknown; value?: unknown }>;
-    try {
-      map = JSON.parse(readFileSync(topicsFile, 'utf8')) as typeof map;
-    } catch (err) {
-      throw new UsageError(`cannot read the topic map ${topicsFile}: ${(err as Error).message}`);
-    }
-    for (const [topic, spec] of Object.entries(map)) {
-      for (const [part, name] of [
-        ['value', spec.value],
-        ['key', spec.key],
-      ] as const) {
-        if (typeof name === 'string' && types.some((t) => t.key === name)) {
-          subjects.set(name, [...(subjects.get(name) ?? []), `${topic}-${part}`]);
-        }
-      }
-    }
-    return subjects;
-  }
-  for (const t of types) subjects.set(t.key, [t.key]); // RecordNameStrategy
-  return subjects;
 }
 
 async function registered(

@@ -2,10 +2,18 @@
 import { isAvrokitError, UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { checkCommand } from './check-command.js';
+import { produceCommand } from './produce-command.js';
+import { registerCommand } from './register-command.js';
 import { genCommand } from './gen-command.js';
 import { stackCommand } from './stack-command.js';
 
-const commands: readonly Command[] = [genCommand, checkCommand, stackCommand];
+const commands: readonly Command[] = [
+  genCommand,
+  checkCommand,
+  registerCommand,
+  produceCommand,
+  stackCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
