@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSchemas, type LoadedSchemas, type SchemaEntry } from '../../codegen/load.js';
 import type { AvroSchemaJson } from '../avro/avro-type.js';
 import { AvrokitError, UsageError } from '../errors.js';
@@ -15,7 +14,7 @@ import {
 import { explain } from '../evolution/explain.js';
 import { isNotFound } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
-import type { Command } from './command.js';
+import { defineCommand, type Command } from './command.js';
 import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
 
 const usage = `Usage: avrokit check <schema files or folders...> --against <where> [options]
@@ -74,28 +73,19 @@ function filesAtRevision(rev: string, files: readonly string[]): { files: string
   return { files: written, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const checkCommand: Command = {
+export const checkCommand: Command = defineCommand({
   name: 'check',
   summary: 'check schema changes for compatibility with previous versions',
   usage,
-  async run(args) {
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        against: { type: 'string' },
-        level: { type: 'string' },
-        subject: { type: 'string' },
-        topics: { type: 'string' },
-        'registry-url': { type: 'string' },
-        format: { type: 'string' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  options: {
+    against: { type: 'string' },
+    level: { type: 'string' },
+    subject: { type: 'string' },
+    topics: { type: 'string' },
+    'registry-url': { type: 'string' },
+    format: { type: 'string' },
+  },
+  async run(values, positionals) {
     if (positionals.length === 0) throw new UsageError('give the schema files or folders to check');
     if (!values.against) throw new UsageError('--against <file|dir|git:rev|registry> is required');
     const format = values.format ?? 'text';
@@ -200,7 +190,7 @@ export const checkCommand: Command = {
       throw err;
     }
   },
-};
+});
 
 function topLevelOrAll(loaded: LoadedSchemas): SchemaEntry[] {
   // A previous version may have been nested in another file; any definition by that name will do.

@@ -1,9 +1,8 @@
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { checkGenerated, generateTypes, writeGenerated } from '../../codegen/generate.js';
 import { LOGICAL_TYPE_NAMES, type LogicalTypeName } from '../avro/logical-types.js';
 import { UsageError } from '../errors.js';
-import type { Command } from './command.js';
+import { defineCommand, type Command } from './command.js';
 
 const usage = `Usage: avrokit gen <schema files or folders...> --out <dir> [options]
 
@@ -22,28 +21,19 @@ type), avroSchemas and avroTypes (the avsc Type of each, built once).
 
 Exit codes: 0 done (or up to date), 1 stale (--check) or invalid schema, 2 usage error.`;
 
-export const genCommand: Command = {
+export const genCommand: Command = defineCommand({
   name: 'gen',
   summary: 'generate TypeScript types and avsc Types from .avsc schemas',
   usage,
-  async run(args) {
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        out: { type: 'string', short: 'o' },
-        topics: { type: 'string' },
-        longs: { type: 'string' },
-        'plain-logical-types': { type: 'string' },
-        'runtime-import': { type: 'string' },
-        check: { type: 'boolean' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  options: {
+    out: { type: 'string', short: 'o' },
+    topics: { type: 'string' },
+    longs: { type: 'string' },
+    'plain-logical-types': { type: 'string' },
+    'runtime-import': { type: 'string' },
+    check: { type: 'boolean' },
+  },
+  async run(values, positionals) {
     if (positionals.length === 0) throw new UsageError('give the .avsc files or folders to generate from');
     if (!values.out) throw new UsageError('--out <dir> is required');
     if (values.longs !== undefined && values.longs !== 'number' && values.longs !== 'bigint') {
@@ -88,4 +78,4 @@ export const genCommand: Command = {
     );
     return 0;
   },
-};
+});

@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { loadSchemas, type LoadedSchemas } from '../../codegen/load.js';
 import { readTopicMap, type TopicSpec } from '../../codegen/topics.js';
 import { createAvroType } from '../avro/avro-type.js';
@@ -10,7 +9,7 @@ import { AvrokitError, UsageError } from '../errors.js';
 import { createProducer } from '../producer/producer.js';
 import type { Acks, Compression } from '../producer/settings.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
-import type { Command } from './command.js';
+import { defineCommand, type Command } from './command.js';
 import { standaloneSchema } from './schema-selection.js';
 
 const usage = `Usage: avrokit produce <schema files or folders...> --topics <file> --topic <topic> [options]
@@ -44,30 +43,21 @@ function bindTopic(loaded: LoadedSchemas, spec: TopicSpec): TopicBinding {
   };
 }
 
-export const produceCommand: Command = {
+export const produceCommand: Command = defineCommand({
   name: 'produce',
   summary: 'send JSON lines to a topic as typed Avro records',
   usage,
-  async run(args) {
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        topic: { type: 'string' },
-        topics: { type: 'string' },
-        input: { type: 'string' },
-        'key-field': { type: 'string' },
-        brokers: { type: 'string' },
-        'registry-url': { type: 'string' },
-        acks: { type: 'string' },
-        compression: { type: 'string' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  options: {
+    topic: { type: 'string' },
+    topics: { type: 'string' },
+    input: { type: 'string' },
+    'key-field': { type: 'string' },
+    brokers: { type: 'string' },
+    'registry-url': { type: 'string' },
+    acks: { type: 'string' },
+    compression: { type: 'string' },
+  },
+  async run(values, positionals) {
     if (positionals.length === 0) throw new UsageError('give the schema files or folders');
     if (!values.topics || !values.topic)
       throw new UsageError('--topics <file> and --topic <topic> are required');
@@ -162,7 +152,7 @@ export const produceCommand: Command = {
     }
     return 0;
   },
-};
+});
 
 /** A send that failed, with the input line it came from. */
 class AvrokitErrorAt extends Error {

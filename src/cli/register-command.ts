@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { loadSchemas } from '../../codegen/load.js';
 import { AvrokitError, UsageError } from '../errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
-import type { Command } from './command.js';
+import { defineCommand, type Command } from './command.js';
 import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
 
 const usage = `Usage: avrokit register <schema files or folders...> [--subject <s> | --topics <file>] [options]
@@ -18,25 +17,16 @@ returns its existing id. The registry refuses an incompatible schema (409): run 
 
 Exit codes: 0 registered, 1 refused by the registry, 2 usage or input error.`;
 
-export const registerCommand: Command = {
+export const registerCommand: Command = defineCommand({
   name: 'register',
   summary: 'register schemas under their subjects in the schema registry',
   usage,
-  async run(args) {
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        subject: { type: 'string' },
-        topics: { type: 'string' },
-        'registry-url': { type: 'string' },
-      },
-    });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  options: {
+    subject: { type: 'string' },
+    topics: { type: 'string' },
+    'registry-url': { type: 'string' },
+  },
+  async run(values, positionals) {
     if (positionals.length === 0) throw new UsageError('give the schema files or folders to register');
     const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
     if (!url) throw new UsageError('give the registry with --registry-url or SCHEMA_REGISTRY_URL');
@@ -76,4 +66,4 @@ export const registerCommand: Command = {
     }
     return refused === 0 ? 0 : 1;
   },
-};
+});

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { exportLines, stackDown, stackStatus, stackUp } from '../stack/index.js';
-import type { Command } from './command.js';
+import { defineCommand, type Command } from './command.js';
 
 const usage = `Usage: avrokit stack <up|down|status>
 
@@ -19,21 +18,13 @@ AVROKIT_REGISTRY_PORT (18081), AVROKIT_KAFKA_VERSION, AVROKIT_APICURIO_VERSION, 
 
 const say = (line: string) => process.stderr.write(`avrokit stack: ${line}\n`);
 
-export const stackCommand: Command = {
+export const stackCommand: Command = defineCommand({
   name: 'stack',
   summary: 'start, stop or inspect a local Kafka broker and schema registry',
   usage,
-  async run(args) {
-    const { positionals, values } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { help: { type: 'boolean', short: 'h' } },
-    });
+  options: {},
+  async run(_values, positionals) {
     const action = positionals[0];
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
     if (positionals.length !== 1 || (action !== 'up' && action !== 'down' && action !== 'status')) {
       throw new UsageError(`expected one of up, down, status (got ${positionals.join(' ') || 'nothing'})`);
     }
@@ -86,4 +77,4 @@ export const stackCommand: Command = {
     }
     return 0;
   },
-};
+});

@@ -1,17 +1,10 @@
 import { OptionsError } from '../errors.js';
-import type { SchemaInput } from '../registry/types.js';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel, type SchemaInput } from '../registry/types.js';
 import { checkCompatibility, type CompatibilityWarning, type Incompatibility } from './compatibility.js';
 
-export const EVOLUTION_LEVELS = [
-  'NONE',
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-] as const;
-export type EvolutionLevel = (typeof EVOLUTION_LEVELS)[number];
+/** The registry's compatibility levels, which checkEvolution applies locally. */
+export const EVOLUTION_LEVELS = COMPATIBILITY_LEVELS;
+export type EvolutionLevel = CompatibilityLevel;
 
 /** One check made: `backward` = the new schema reads data written with a previous one; `forward` = the reverse. */
 export interface EvolutionCheck {
