@@ -237,7 +237,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     // Close what is open first: records waiting for buffer space need the sent batches' bytes back.
     this.accumulator.closeAll();
     this.drain();
-    await this.slowTail;
+    // Sends made while waiting extend the slow path; wait until it stops growing.
+    for (let tail = this.slowTail; ; tail = this.slowTail) {
+      await tail;
+      if (tail === this.slowTail) break;
+    }
     this.accumulator.closeAll();
     this.drain();
     if (this.isIdle()) return;
