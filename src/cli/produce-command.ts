@@ -65,6 +65,15 @@ export const produceCommand: Command = defineCommand({
     const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
     if (brokers.length === 0) throw new UsageError('give the brokers with --brokers or KAFKA_BROKERS');
     if (!url) throw new UsageError('give the registry with --registry-url or SCHEMA_REGISTRY_URL');
+    if (values.acks !== undefined && !['0', '1', 'all'].includes(values.acks)) {
+      throw new UsageError(`--acks must be 0, 1 or all, got ${values.acks}`);
+    }
+    const compressions = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+    if (values.compression !== undefined && !compressions.includes(values.compression)) {
+      throw new UsageError(
+        `--compression must be one of ${compressions.join(', ')}, got ${values.compression}`,
+      );
+    }
     const acks: Acks | undefined =
       values.acks === undefined ? undefined : values.acks === 'all' ? 'all' : (Number(values.acks) as Acks);
 
@@ -128,7 +137,7 @@ export const produceCommand: Command = defineCommand({
               if (sent % 10_000 === 0) process.stderr.write(`avrokit produce: ${sent} records sent\n`);
             },
             (err: unknown) => {
-              failure ??= new AvrokitErrorAt(at, err);
+              failure ??= new LineFailure(at, err);
             },
           ),
         );
@@ -155,7 +164,7 @@ export const produceCommand: Command = defineCommand({
 });
 
 /** A send that failed, with the input line it came from. */
-class AvrokitErrorAt extends Error {
+class LineFailure extends Error {
   constructor(line: number, cause: unknown) {
     const code = cause instanceof AvrokitError ? ` [${cause.code}]` : '';
     super(`line ${line}: ${cause instanceof Error ? cause.message : String(cause)}${code}`, { cause });
