@@ -52,6 +52,22 @@ try {
     `${RECORDS} records of ${sample} bytes (framed Avro), acks=all, ${PARTITIONS} partitions, Kafka ${up.versions?.kafka ?? 'external'}`,
   );
 
+  // Warm-up, so the first contender does not pay for a cold broker (and Node's JIT) alone.
+  {
+    const topic = await freshTopic('warmup');
+    const producer = createProducer({
+      brokers,
+      registry,
+      topics: { [topic]: generatedTopics.customers } as Topics<{ [t: string]: TopicMap['customers'] }>,
+    });
+    await producer.connect();
+    for (let i = 0; i < 50_000; i++) {
+      void producer.send(topic, { value: customer(i) });
+      if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await producer.close();
+  }
+
   // avrokit: send without awaiting each, then flush; latency = send() to acknowledgement.
   {
     const topic = await freshTopic('avrokit');
