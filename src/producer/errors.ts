@@ -53,13 +53,15 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
       context,
     });
   }
+  // The broker's error name and code, where kafkajs gives them.
+  const broker: ProducerErrorContext = {
+    ...context,
+    ...(cause?.type ? { brokerError: cause.type } : {}),
+    ...(cause?.code !== undefined ? { brokerErrorCode: cause.code } : {}),
+  };
   if (cause?.type && TOO_LARGE.has(cause.type)) {
     return new ProducerError('PRODUCER_RECORD_TOO_LARGE', `the broker refused the batch: ${message}`, {
-      context: {
-        ...context,
-        brokerError: cause.type,
-        ...(cause.code !== undefined ? { brokerErrorCode: cause.code } : {}),
-      },
+      context: broker,
     });
   }
   if (cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
@@ -67,20 +69,12 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
       'PRODUCER_UNKNOWN_TOPIC',
       `topic ${context.topic ?? ''} does not exist: ${message}`,
       {
-        context: {
-          ...context,
-          brokerError: cause.type,
-          ...(cause.code !== undefined ? { brokerErrorCode: cause.code } : {}),
-        },
+        context: broker,
       },
     );
   }
   return new ProducerError('PRODUCER_BROKER_ERROR', `sending failed: ${message}`, {
     retriable: cause?.retriable ?? true,
-    context: {
-      ...context,
-      ...(cause?.type ? { brokerError: cause.type } : {}),
-      ...(cause?.code !== undefined ? { brokerErrorCode: cause.code } : {}),
-    },
+    context: broker,
   });
 }

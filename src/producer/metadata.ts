@@ -11,11 +11,11 @@ export class TopicMetadata {
 
   constructor(private readonly admin: Admin) {}
 
-  /** The cached count, if fresh enough to use without asking. */
-  cached(topic: string): number | undefined {
+  /** The cached count (refreshed in the background once older than MAX_AGE_MS at `now`). */
+  cached(topic: string, now = Date.now()): number | undefined {
     const entry = this.counts.get(topic);
     if (!entry) return undefined;
-    if (Date.now() - entry.at > MAX_AGE_MS) void this.load(topic).catch(() => {});
+    if (now - entry.at > MAX_AGE_MS) void this.load(topic).catch(() => {});
     return entry.count;
   }
 

@@ -114,8 +114,8 @@ const defaultErrorHook: ErrorHook = (error, { topic }) => {
 
 interface Prepared {
   readonly topic: string;
-  /** When waiting for buffer space must end: maxBlockMs after `send` was called. */
-  readonly deadline: number;
+  /** When `send` was called: the record's default timestamp (as in Java), and where maxBlockMs counts from. */
+  readonly sentAt: number;
   readonly record: ProducerRecord<unknown, unknown>;
   readonly delivery: DeliveryHandle;
 }
@@ -214,7 +214,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     }
     const prepared: Prepared = {
       topic,
-      deadline: Date.now() + this.settings.maxBlockMs,
+      sentAt: Date.now(),
       record: record as ProducerRecord<unknown, unknown>,
       delivery,
     };
@@ -263,7 +263,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   /** The fast path: everything known, buffer space free — no promise, no await. */
   private sendNow(prepared: Prepared): boolean {
     const binding = this.binding(prepared.topic);
-    const partitionCount = this.metadata.cached(prepared.topic);
+    const partitionCount = this.metadata.cached(prepared.topic, prepared.sentAt);
     const value = this.serde.preparedFor(prepared.topic, binding.value.type);
     const key =
       binding.key.kind === 'avro' ? this.serde.preparedFor(prepared.topic, binding.key.type, true) : null;
@@ -293,11 +293,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
             : null,
         ]);
         const pending = serialized ?? this.serialize(prepared, binding, value, key);
-        await this.pool.reserve(pending.size, { topic: prepared.topic }, prepared.deadline);
-        if (this.closing && !this.connected) {
-          this.pool.release(pending.size);
-          throw this.closedError();
-        }
+        await this.pool.reserve(
+          pending.size,
+          { topic: prepared.topic },
+          prepared.sentAt + this.settings.maxBlockMs,
+        );
         this.append(prepared, pending, partitionCount);
       } catch (err) {
         this.failed(prepared.delivery, err);
@@ -323,7 +323,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   /** Key and value to bytes; every problem with the record surfaces here, before anything is buffered. */
   private serialize(
-    { topic, record, delivery }: Prepared,
+    { topic, record, delivery, sentAt }: Prepared,
     binding: TopicBinding,
     value: PreparedSerializer,
     key: PreparedSerializer | null,
@@ -362,7 +362,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
           2;
       }
     }
-    const timestamp = record.timestamp === undefined ? Date.now() : Number(record.timestamp);
+    const timestamp = record.timestamp === undefined ? sentAt : Number(record.timestamp);
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
       throw new ProducerError(
         'PRODUCER_INVALID_RECORD',
@@ -464,7 +464,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   private async sendBatches(batches: Batch[]): Promise<void> {
     const byTopic = new Map<string, Batch[]>();
-    for (const batch of batches) byTopic.set(batch.topic, [...(byTopic.get(batch.topic) ?? []), batch]);
+    for (const batch of batches) {
+      const same = byTopic.get(batch.topic);
+      if (same) same.push(batch);
+      else byTopic.set(batch.topic, [batch]);
+    }
     this.counters.requests++;
     try {
       const results = await this.producer.sendBatch({
