@@ -99,7 +99,7 @@ function splitFullName(fullName: string): { namespace: string; name: string } {
 class SchemaReader {
   readonly definitions = new Map<string, Definition>();
   readonly redefinitions: Definition[] = [];
-  readonly roots: { key: string; node: Node; namespace: string; at: SchemaLocation }[] = [];
+  readonly roots: { key: string; node: Node; at: SchemaLocation }[] = [];
 
   read(json: unknown, namespace: string, at: SchemaLocation): Node {
     if (typeof json === 'string') {
@@ -395,20 +395,16 @@ export async function loadSchemas(
   for (const path of files) {
     const file = relative(cwd, path) || path;
     const at: SchemaLocation = { file, pointer: '' };
-    let json: unknown;
-    let namespace = '';
     if (extname(path) === '.avdl') {
       const protocol = await readProtocol(path).catch((err: unknown) =>
         fail(at, `invalid Avro IDL: ${err instanceof Error ? err.message : String(err)}`),
       );
-      json = protocol.types ?? [];
-      namespace = protocol.namespace ?? '';
-      for (const [i, schema] of (json as unknown[]).entries())
-        reader.read(schema, namespace, child(child(at, 'types'), i));
+      for (const [i, schema] of (protocol.types ?? []).entries()) {
+        reader.read(schema, protocol.namespace ?? '', child(child(at, 'types'), i));
+      }
       continue;
     }
-    json = parseJson(await readFile(path, 'utf8'), file);
-    const node = reader.read(json, namespace, at);
+    const node = reader.read(parseJson(await readFile(path, 'utf8'), file), '', at);
     // A file holding only named types (one, or an array of them) defines those; any other top-level
     // schema (a primitive, an array type, a union with unnamed branches) is exposed under the file name.
     const onlyNamed =
@@ -423,7 +419,7 @@ export async function loadSchemas(
           `an unnamed top-level schema is exposed under its file name "${key}", which ${other} uses already`,
         );
       anonymousKeys.set(key, file);
-      reader.roots.push({ key, node, namespace, at });
+      reader.roots.push({ key, node, at });
     }
   }
 
