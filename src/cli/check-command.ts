@@ -48,9 +48,25 @@ interface TypeReport {
   readonly name: string;
   readonly file: string;
   readonly against: string;
+  /** Undefined when there was nothing to check; `note` says why. */
   readonly result: EvolutionResult | undefined;
   readonly note?: string;
+  /** The registry's own verdict, where it was asked. */
+  readonly registryCompatible?: boolean;
 }
+
+const unchecked = (entry: SchemaEntry, against: string, note: string): TypeReport => ({
+  name: entry.key,
+  file: entry.location.file,
+  against,
+  result: undefined,
+  note,
+});
+
+const registryDisagrees = (r: TypeReport) =>
+  r.result !== undefined &&
+  r.registryCompatible !== undefined &&
+  r.registryCompatible !== r.result.compatible;
 
 /** The given files as they were at a git revision, in a temporary folder (files that did not exist are left out). */
 function filesAtRevision(rev: string, files: readonly string[]): { files: string[]; dispose(): void } {
@@ -105,11 +121,6 @@ export const checkCommand: Command = defineCommand({
       if (against === 'registry') {
         const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
         if (!url) throw new UsageError('--against registry needs SCHEMA_REGISTRY_URL or --registry-url');
-        if (values.subject && types.length !== 1) {
-          throw new UsageError(
-            `--subject names one subject, but the schemas hold ${types.length} top-level types`,
-          );
-        }
         const subjectsOf = subjectsFor(types, values.subject, values.topics);
         const registry = new SchemaRegistry({ url });
         try {
@@ -117,26 +128,20 @@ export const checkCommand: Command = defineCommand({
             const next = standaloneSchema(loaded, entry);
             const subjects = subjectsOf.get(entry.key) ?? [];
             if (subjects.length === 0) {
-              reports.push({
-                name: entry.key,
-                file: entry.location.file,
-                against: 'registry',
-                result: undefined,
-                note: 'not a key or value in the topic map (checked inside the types that use it)',
-              });
+              reports.push(
+                unchecked(
+                  entry,
+                  'registry',
+                  'not a key or value in the topic map (checked inside the types that use it)',
+                ),
+              );
             }
             for (const subject of subjects) {
               const previous = await registered(registry, subject, level, next);
               reports.push(
                 previous
                   ? report(entry, next, previous)
-                  : {
-                      name: entry.key,
-                      file: entry.location.file,
-                      against: `subject ${subject}`,
-                      result: undefined,
-                      note: 'not registered yet: nothing to check',
-                    },
+                  : unchecked(entry, `subject ${subject}`, 'not registered yet: nothing to check'),
               );
             }
           }
@@ -165,21 +170,14 @@ export const checkCommand: Command = defineCommand({
                   schemas: [standaloneSchema(previous, old)],
                   level: level ?? 'BACKWARD',
                 })
-              : {
-                  name: entry.key,
-                  file: entry.location.file,
-                  against,
-                  result: undefined,
-                  note: `not in ${against}: a new type, nothing to check`,
-                },
+              : unchecked(entry, against, `not in ${against}: a new type, nothing to check`),
           );
         }
       }
 
       const compatible = reports.every((r) => !r.result || r.result.compatible);
-      const registryDisagrees = reports.some((r) => r.note?.startsWith('the registry'));
       process.stdout.write(render(reports, format));
-      if (registryDisagrees)
+      if (reports.some(registryDisagrees))
         process.stderr.write('avrokit check: the registry and the local check disagree (see above)\n');
       return compatible ? 0 : 1;
     } catch (err) {
@@ -198,17 +196,12 @@ function topLevelOrAll(loaded: LoadedSchemas): SchemaEntry[] {
 }
 
 function report(entry: SchemaEntry, next: AvroSchemaJson, previous: Previous): TypeReport {
-  const result = checkEvolution(next, previous.schemas, previous.level);
-  const disagreement =
-    previous.registryVerdict !== undefined && previous.registryVerdict !== result.compatible
-      ? `the registry says ${previous.registryVerdict ? 'compatible' : 'incompatible'}`
-      : undefined;
   return {
     name: entry.key,
     file: entry.location.file,
     against: previous.label,
-    result,
-    ...(disagreement ? { note: disagreement } : {}),
+    result: checkEvolution(next, previous.schemas, previous.level),
+    ...(previous.registryVerdict !== undefined ? { registryCompatible: previous.registryVerdict } : {}),
   };
 }
 
@@ -247,6 +240,8 @@ async function registered(
   };
 }
 
+const verdict = (compatible: boolean | undefined) => (compatible ? 'compatible' : 'incompatible');
+
 function render(reports: readonly TypeReport[], format: string): string {
   if (format === 'json') {
     return `${JSON.stringify({ compatible: reports.every((r) => !r.result || r.result.compatible), types: reports }, null, 2)}\n`;
@@ -260,7 +255,9 @@ function render(reports: readonly TypeReport[], format: string): string {
           lines.push(`::error file=${r.file},title=${i.kind} in ${r.name}::${i.path}: ${why}. Fix: ${fix}`);
         }
       }
-      if (r.note?.startsWith('the registry')) lines.push(`::warning file=${r.file}::${r.name}: ${r.note}`);
+      if (registryDisagrees(r)) {
+        lines.push(`::warning file=${r.file}::${r.name}: the registry says ${verdict(r.registryCompatible)}`);
+      }
       continue;
     }
     if (!r.result) {
@@ -279,7 +276,13 @@ function render(reports: readonly TypeReport[], format: string): string {
       }
       for (const w of c.warnings) lines.push(`    ${w.path}  warning ${w.kind}: ${w.message}`);
     }
-    if (r.note) lines.push(`    note: ${r.note}`);
+    if (r.registryCompatible !== undefined) {
+      lines.push(
+        registryDisagrees(r)
+          ? `    the registry disagrees: it says ${verdict(r.registryCompatible)}`
+          : '    the registry agrees',
+      );
+    }
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
