@@ -43,6 +43,8 @@ function bindTopic(loaded: LoadedSchemas, spec: TopicSpec): TopicBinding {
   };
 }
 
+const MAX_UNACKNOWLEDGED = 50_000;
+
 export const produceCommand: Command = defineCommand({
   name: 'produce',
   summary: 'send JSON lines to a topic as typed Avro records',
@@ -115,7 +117,17 @@ export const produceCommand: Command = defineCommand({
         input: values.input ? createReadStream(values.input) : process.stdin,
         crlfDelay: Infinity,
       });
-      const pending: Promise<unknown>[] = [];
+      // Reading pauses while MAX_UNACKNOWLEDGED records await their acknowledgement, so a large input
+      // is streamed, not held in memory.
+      let unacknowledged = 0;
+      let resume: (() => void) | undefined;
+      const settled = () => {
+        unacknowledged--;
+        if (resume && unacknowledged <= MAX_UNACKNOWLEDGED / 2) {
+          resume();
+          resume = undefined;
+        }
+      };
       for await (const line of lines) {
         lineNumber++;
         if (line.trim() === '') continue;
@@ -130,21 +142,24 @@ export const produceCommand: Command = defineCommand({
         }
         const key = values['key-field'] ? (value as Record<string, unknown>)[values['key-field']] : undefined;
         const at = lineNumber;
-        pending.push(
-          producer.send(topic, { key, value }).then(
-            () => {
-              sent++;
-              if (sent % 10_000 === 0) process.stderr.write(`avrokit produce: ${sent} records sent\n`);
-            },
-            (err: unknown) => {
-              failure ??= new LineFailure(at, err);
-            },
-          ),
+        unacknowledged++;
+        producer.send(topic, { key, value }).then(
+          () => {
+            sent++;
+            if (sent % 10_000 === 0) process.stderr.write(`avrokit produce: ${sent} records sent\n`);
+            settled();
+          },
+          (err: unknown) => {
+            failure ??= new LineFailure(at, err);
+            settled();
+          },
         );
+        if (unacknowledged >= MAX_UNACKNOWLEDGED) await new Promise<void>((r) => (resume = r));
         if (failure) break;
       }
       await producer.flush();
-      await Promise.all(pending);
+      // Failures are reported a turn after flush sees their batches done.
+      while (unacknowledged > 0) await new Promise((r) => setImmediate(r));
     } finally {
       await producer.close().catch(() => {});
       registry.close();
