@@ -1,10 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ensureAvroJava } from '../../src/stack/artifacts.js';
 import { resolveStackOptions } from '../../src/stack/options.js';
-import { findJava, findMaven } from '../../src/stack/toolchain.js';
+import { findMaven } from '../../src/stack/toolchain.js';
+import { runJavaSource } from './java.js';
 
 // Apache Avro's own verdict: SchemaCompatibility.checkReaderWriterCompatibility, per pair of schemas.
 const ORACLE = `
@@ -62,22 +59,9 @@ export interface JavaVerdict {
 /** Java's verdict for each [reader, writer] pair, in one JVM run (Avro fetched from Maven Central once). */
 export function javaCompatibility(pairs: readonly (readonly [unknown, unknown])[]): JavaVerdict[] {
   const avro = ensureAvroJava(resolveStackOptions(), findMaven());
-  const dir = mkdtempSync(join(tmpdir(), 'avrokit-avro-oracle-'));
-  try {
-    const source = join(dir, 'CompatibilityOracle.java');
-    writeFileSync(source, ORACLE);
-    const input = pairs.map(([r, w]) => `${JSON.stringify(r)}\t${JSON.stringify(w)}`).join('\n') + '\n';
-    const result = spawnSync(findJava().java, ['-cp', avro.classpath, source], {
-      input,
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (result.status !== 0) throw new Error(`the Avro compatibility oracle failed: ${result.stderr}`);
-    return result.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as JavaVerdict);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const input = pairs.map(([r, w]) => `${JSON.stringify(r)}\t${JSON.stringify(w)}`).join('\n') + '\n';
+  return runJavaSource('CompatibilityOracle', ORACLE, avro.classpath, [], input)
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as JavaVerdict);
 }
