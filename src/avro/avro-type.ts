@@ -1,7 +1,8 @@
 import avro from 'avsc';
 import { OptionsError } from '../errors.js';
 import { LOGICAL_TYPE_CLASSES, LOGICAL_TYPE_NAMES, type LogicalTypeName } from './logical-types.js';
-import { bigintLongType } from './long.js';
+import { exactFloatType } from './float.js';
+import { bigintLongType, exactLongType } from './long.js';
 
 /**
  * A schema as JSON (what `JSON.parse` of an `.avsc` file gives): a type name, a union array, or an
@@ -17,7 +18,8 @@ export type AvroSchemaJson =
  */
 export interface AvroValueSettings {
   /**
-   * `long` as `number` (values beyond ±2^53 are refused, never rounded) or as `bigint` (every value).
+   * `long` as `number` (exact within ±(2^53 − 1); values beyond are refused on write and on read, never
+   * rounded) or as `bigint` (every 64-bit value).
    * @default 'number'
    */
   readonly longs?: 'number' | 'bigint';
@@ -66,22 +68,42 @@ export function avroTypeOptions(settings: AvroValueSettings = {}): Partial<avro.
     // int and double, …); then each value is an object keyed by its branch name.
     wrapUnions: 'auto',
     logicalTypes,
+    typeHook: exactNumbersHook(longs === 'bigint' ? bigintLongType : exactLongType, logicalTypes),
   };
-  if (longs === 'bigint') {
-    // A type hook, not the registry, because `{"type": "long"}` objects bypass registry lookups; logical
-    // types over long keep their own representation.
-    options.typeHook = (schema) => {
-      if (schema === 'long') return bigintLongType;
-      if (typeof schema === 'object' && schema !== null && !Array.isArray(schema)) {
-        const { type, logicalType } = schema as { type?: unknown; logicalType?: unknown };
-        if (type === 'long' && !(typeof logicalType === 'string' && logicalType in logicalTypes)) {
-          return bigintLongType;
-        }
-      }
-      return undefined;
-    };
-  }
   return options;
+}
+
+type TypeHook = NonNullable<avro.ForSchemaOptions['typeHook']>;
+
+/**
+ * Puts avrokit's exact `long` and `float` wherever a schema says `long` or `float`. A type hook, not the
+ * registry, because `{"type": "long"}` objects bypass registry lookups. Logical types in
+ * `logicalTypes` keep their own representation (the ones over long build on the exact long
+ * themselves); any other annotated long is a plain long, as the specification asks.
+ */
+function exactNumbersHook(longType: avro.Type, logicalTypes: Readonly<Record<string, unknown>>): TypeHook {
+  return (schema) => {
+    if (schema === 'long') return longType;
+    if (schema === 'float') return exactFloatType;
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
+    const { type, logicalType } = schema as { type?: unknown; logicalType?: unknown };
+    if (typeof logicalType === 'string' && logicalType in logicalTypes) return undefined;
+    return type === 'long' ? longType : type === 'float' ? exactFloatType : undefined;
+  };
+}
+
+/**
+ * The same avsc options with avrokit's exact `long` (as a number) and `float` for schemas the given
+ * options would build with avsc's own: a type hook of the caller's runs first. Used for options a
+ * caller passes in directly, so that no Type avrokit builds writes or reads a long inexactly.
+ */
+export function withExactNumbers(options: Partial<avro.ForSchemaOptions>): Partial<avro.ForSchemaOptions> {
+  const ours = exactNumbersHook(exactLongType, (options.logicalTypes ?? {}) as Record<string, unknown>);
+  const theirs = options.typeHook;
+  return {
+    ...options,
+    typeHook: theirs ? (schema, opts) => theirs(schema, opts) ?? ours(schema, opts) : ours,
+  };
 }
 
 const sourceSchemas = new WeakMap<avro.Type, AvroSchemaJson>();

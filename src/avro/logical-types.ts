@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import avro from 'avsc';
+import { exactLongType } from './long.js';
+import { AvroRangeError } from './range-error.js';
 
 /**
  * The logical types avrokit gives a JavaScript representation, and that representation. Every other
@@ -12,7 +14,7 @@ import avro from 'avsc';
  * | `local-timestamp-millis` | long          | `Date`     | the wall-clock time, read from the UTC fields    |
  * | `date`                   | int           | `string`   | `YYYY-MM-DD` (years beyond 0–9999 as `±YYYYYY`)  |
  * | `time-millis`            | int           | `number`   | milliseconds after midnight, 0 ≤ n < 86,400,000  |
- * | `uuid`                   | string        | `string`   | `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`           |
+ * | `uuid`                   | string        | `string`   | `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, written in lower case |
  * | `decimal`                | bytes, fixed  | `string`   | exact decimal text, `scale` fraction digits      |
  *
  * `timestamp-micros`, `local-timestamp-micros` and `time-micros` stay the underlying `long` (microseconds),
@@ -33,8 +35,26 @@ function readsFrom(writer: avro.Type, logicalTypeName: string, ...underlying: st
   return writer.typeName === `logical:${logicalTypeName}` || underlying.includes(writer.typeName);
 }
 
+/** The largest distance from the epoch, in milliseconds, that a `Date` can hold (ECMAScript's limit). */
+const MAX_DATE_MS = 8.64e15;
+
 class InstantMillisType extends avro.types.LogicalType {
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    // avsc built the underlying long with its own long type (a type hook cannot tell this inner build
+    // from the outer one), whose arithmetic is wrong below −2^52: use the exact one.
+    if (this.underlyingType.typeName === 'long') {
+      (this as unknown as { _underlyingType: avro.Type })._underlyingType = exactLongType;
+    }
+  }
+
   protected override _fromValue(value: number): Date {
+    if (!(Math.abs(value) <= MAX_DATE_MS)) {
+      throw new AvroRangeError(
+        this.typeName.slice('logical:'.length),
+        `${this.typeName.slice('logical:'.length)} ${value} is beyond the range of a JavaScript Date (±8.64e15 ms from the epoch); read it as a plain long (value setting plainLogicalTypes)`,
+      );
+    }
     return new Date(value);
   }
   protected override _toValue(value: unknown): number | undefined {
@@ -42,7 +62,8 @@ class InstantMillisType extends avro.types.LogicalType {
   }
   protected override _resolve(writer: avro.Type): ((value: unknown) => Date) | undefined {
     if (readsFrom(writer, this.typeName.slice('logical:'.length), 'long', 'int')) {
-      return (value) => (value instanceof Date ? new Date(value.getTime()) : new Date(value as number));
+      return (value) =>
+        value instanceof Date ? new Date(value.getTime()) : this._fromValue(value as number);
     }
     return undefined;
   }
@@ -153,7 +174,8 @@ export class UuidType extends avro.types.LogicalType {
     return value;
   }
   protected override _toValue(value: unknown): string | undefined {
-    return typeof value === 'string' && UUID_TEXT.test(value) ? value : undefined;
+    // Written in lower case, as RFC 4122 asks and Java's UUID conversion does: one UUID, one encoding.
+    return typeof value === 'string' && UUID_TEXT.test(value) ? value.toLowerCase() : undefined;
   }
   protected override _resolve(writer: avro.Type): ((value: unknown) => string) | undefined {
     return readsFrom(writer, 'uuid', 'string') ? (value) => value as string : undefined;
@@ -280,3 +302,16 @@ export const LOGICAL_TYPE_CLASSES: Record<
   uuid: UuidType,
   decimal: DecimalType,
 };
+
+/** What a value of one of avrokit's logical types must be, in words, for error messages. */
+export function describeLogicalValue(type: avro.Type): string | undefined {
+  if (type instanceof InstantMillisType) return 'a Date';
+  if (type instanceof DateType) return 'text YYYY-MM-DD of a real calendar date';
+  if (type instanceof TimeMillisType) return 'an integer of milliseconds, 0 ≤ n < 86,400,000';
+  if (type instanceof UuidType) return 'text xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
+  if (type instanceof DecimalType) {
+    const example = `${type.precision > type.scale ? '1' : '0'}${type.scale > 0 ? `.${'5'.padEnd(type.scale, '0')}` : ''}`;
+    return `text with at most ${type.precision} digits, ${type.scale} of them after the point, e.g. "${example}"`;
+  }
+  return undefined;
+}
