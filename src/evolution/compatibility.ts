@@ -75,6 +75,18 @@ const underlying = (type: avro.Type) => (type instanceof avro.types.LogicalType 
 const simpleName = (fullName: string | undefined) =>
   (fullName ?? '').slice((fullName ?? '').lastIndexOf('.') + 1);
 
+/**
+ * `[]`: a union no value can have. avsc refuses to build one; Avro's Java library accepts it (and its
+ * own compatibility suite uses it), so the checker gets a union type with no branches: as a writer it
+ * is read by anything, as a reader it reads nothing.
+ */
+const EMPTY_UNION: avro.Type = (() => {
+  const union = Object.create(avro.types.WrappedUnionType.prototype) as avro.Type;
+  (avro.Type as unknown as { call(self: object): void }).call(union);
+  Object.defineProperty(union, 'types', { value: Object.freeze([]) });
+  return union;
+})();
+
 /** Parses a schema for checking: unions kept as unions; of logical types only decimal, for its warnings. */
 export function parseForCheck(schema: SchemaInput, what: string): avro.Type {
   try {
@@ -89,6 +101,7 @@ export function parseForCheck(schema: SchemaInput, what: string): avro.Type {
     return avro.Type.forSchema(json as avro.Schema, {
       wrapUnions: true,
       logicalTypes: { decimal: DecimalType },
+      typeHook: (schema) => (Array.isArray(schema) && schema.length === 0 ? EMPTY_UNION : undefined),
     });
   } catch (err) {
     throw new SchemaError(

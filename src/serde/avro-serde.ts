@@ -1,6 +1,6 @@
 import avro from 'avsc';
-import { avroTypeOptions } from '../avro/avro-type.js';
-import { OptionsError, SchemaError } from '../errors.js';
+import { avroTypeOptions, withExactNumbers } from '../avro/avro-type.js';
+import { isAvrokitError, OptionsError, SchemaError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import { fullNameOf, schemaText } from '../registry/schema-text.js';
 import type { ResolvedSchema, SchemaInput, SchemaReference } from '../registry/types.js';
@@ -82,8 +82,6 @@ export interface PreparedSerializer<T = unknown> {
   serialize(value: T): Buffer;
 }
 
-const typeOfObject = new WeakMap<object, avro.Type>();
-
 type PreparedEntry = PreparedSerializer | Promise<PreparedSerializer>;
 
 /**
@@ -109,6 +107,8 @@ export class AvroSerde {
   private readonly writerTypes = new Map<number, avro.Type | Promise<avro.Type>>();
   private readonly resolvers = new WeakMap<avro.Type, Map<number, avro.Resolver | undefined>>();
   private readonly textTypes = new Map<string, avro.Type>();
+  // Per serde, like textTypes: a Type depends on this serde's typeOptions, so two serdes must not share one.
+  private readonly objectTypes = new WeakMap<object, avro.Type>();
 
   constructor(options: AvroSerdeOptions) {
     if (!options?.registry) throw new OptionsError('registry', 'an AvroSerde needs a SchemaRegistry');
@@ -127,7 +127,8 @@ export class AvroSerde {
     this.useLatestVersion = options.useLatestVersion ?? false;
     this.latestCompatibilityStrict = options.latestCompatibilityStrict ?? true;
     this.schemaId = options.schemaId;
-    this.typeOptions = options.typeOptions ?? avroTypeOptions();
+    // Whatever the caller's options, longs and floats are exact (avsc's own long is not, below −2^52).
+    this.typeOptions = options.typeOptions ? withExactNumbers(options.typeOptions) : avroTypeOptions();
   }
 
   /**
@@ -235,7 +236,13 @@ export class AvroSerde {
     }
     const reader = options?.readerSchema === undefined ? writer : this.typeOf(options.readerSchema);
     const resolver = reader === writer ? undefined : this.resolverFor(reader, writer, id, topic);
-    const { value, offset } = reader.decode(bytes, HEADER_SIZE, resolver);
+    let decoded: { value: unknown; offset: number };
+    try {
+      decoded = reader.decode(bytes, HEADER_SIZE, resolver);
+    } catch (err) {
+      throw decodeError(err, topic, id);
+    }
+    const { value, offset } = decoded;
     if (offset !== bytes.length) {
       throw new SerdeError(
         'SERDE_INVALID_FRAME',
@@ -292,9 +299,9 @@ export class AvroSerde {
   private typeOf(schema: SchemaInput): avro.Type {
     if (schema instanceof avro.Type) return schema;
     if (typeof schema === 'object') {
-      let type = typeOfObject.get(schema);
+      let type = this.objectTypes.get(schema);
       if (!type)
-        typeOfObject.set(
+        this.objectTypes.set(
           schema,
           (type = this.buildType({ schema: schemaText(schema), dependencies: [] }, 'the given schema')),
         );
@@ -419,4 +426,20 @@ function rawKind(schema: SchemaInput): RawKeyKind {
     );
   }
   return kind as RawKeyKind;
+}
+
+/** A failure inside avsc's reader, as a typed error that says which topic and schema id. */
+function decodeError(err: unknown, topic: string, schemaId: number): SerdeError {
+  const context = { topic, schemaId };
+  if (isAvrokitError(err) && err.code === 'SERDE_VALUE_OUT_OF_RANGE') {
+    return new SerdeError(err.code, `a value on topic "${topic}" (schema id ${schemaId}): ${err.message}`, {
+      context: { ...context, ...err.context },
+      cause: err,
+    });
+  }
+  return new SerdeError(
+    'SERDE_INVALID_FRAME',
+    `payload on topic "${topic}" is not valid Avro for schema id ${schemaId}: ${(err as Error).message}`,
+    { context, cause: err },
+  );
 }

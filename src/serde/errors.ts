@@ -1,13 +1,22 @@
-import type avro from 'avsc';
+import avro from 'avsc';
+import { DecimalType, describeLogicalValue } from '../avro/logical-types.js';
+import { exactLongType } from '../avro/long.js';
 import { AvrokitError, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
 
 /** One way in which a value does not match its schema. */
 export interface ValueIssue {
   /** Where in the value: `email`, `address.city`, `lines[3].sku`; empty for the value itself. */
   readonly path: string;
-  /** The schema type expected there, e.g. `int`, `null | string`, `com.acme.Address`. */
+  /**
+   * The schema type expected there, with what a value must be: `int (a 32-bit integer)`,
+   * `null | string`, `com.acme.Address`, `enum com.acme.Status (one of NEW, PAID)`,
+   * `timestamp-millis (a Date)`, `decimal (text with at most 4 digits, 2 after the point)`.
+   */
   readonly expected: string;
-  /** The type of what was found (never the value itself, which may be personal data). */
+  /**
+   * The kind of what was found, never the value itself (it may be personal data) — except a string
+   * given for an enum, quoted (shortened) beside the symbols it should have been.
+   */
   readonly actual: string;
 }
 
@@ -31,31 +40,58 @@ export function describeActual(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number') {
     if (Number.isNaN(value)) return 'NaN';
+    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
     if (!Number.isInteger(value)) return 'number (not an integer)';
-    return Number.isSafeInteger(value) ? 'integer' : 'integer (beyond 2^53, not exact)';
+    return Number.isSafeInteger(value) ? 'integer' : 'integer beyond ±(2^53 − 1)';
   }
+  if (typeof value === 'bigint') return 'bigint';
   if (Buffer.isBuffer(value)) return `Buffer (${value.length} bytes)`;
   if (Array.isArray(value)) return 'array';
-  if (value instanceof Date) return 'Date';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Date (invalid)' : 'Date';
   if (typeof value === 'object')
     return value.constructor && value.constructor !== Object ? value.constructor.name : 'object';
   return typeof value;
 }
 
-/** A short name for a schema type, for messages. */
+const MAX_SYMBOLS_SHOWN = 12;
+const MAX_QUOTED = 40;
+
+/** An enum's symbols are part of its schema, so a string given for one is safe to quote (shortened). */
+function quoteForEnum(value: unknown): string {
+  if (typeof value !== 'string') return describeActual(value);
+  const text = value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value;
+  return `string ${JSON.stringify(text)}`;
+}
+
+/**
+ * The schema type expected at a place, for messages: a named type by its name with what defines it
+ * (enum symbols, fixed size), a logical type by what its value must be, a union by its branches.
+ */
 export function describeType(type: avro.Type): string {
+  if (type instanceof avro.types.LogicalType) {
+    const logical = type.typeName.replace(/^logical:/, '');
+    const name = type instanceof DecimalType ? `decimal(${type.precision},${type.scale})` : logical;
+    return `${name} (${describeLogicalValue(type) ?? describeType(type.underlyingType)})`;
+  }
+  if (type instanceof avro.types.EnumType) {
+    const shown = type.symbols.slice(0, MAX_SYMBOLS_SHOWN).join(', ');
+    const more = type.symbols.length > MAX_SYMBOLS_SHOWN ? `, … ${type.symbols.length} in all` : '';
+    return `enum ${type.name ?? ''} (one of ${shown}${more})`;
+  }
+  if (type instanceof avro.types.FixedType)
+    return `fixed ${type.name ?? ''} (a Buffer of ${type.size} bytes)`;
   if (type.name) return type.name;
-  const typeName = type.typeName;
-  if (typeName === 'union:unwrapped' || typeName === 'union:wrapped') {
-    return (type as avro.types.UnwrappedUnionType).types.map(describeType).join(' | ');
+  if (type instanceof avro.types.UnwrappedUnionType || type instanceof avro.types.WrappedUnionType) {
+    return type.types.map(describeType).join(' | ');
   }
-  if (typeName === 'array') return `array<${describeType((type as avro.types.ArrayType).itemsType)}>`;
-  if (typeName === 'map') return `map<${describeType((type as avro.types.MapType).valuesType)}>`;
-  if (type instanceof Object && 'underlyingType' in type) {
-    const logical = type as avro.types.LogicalType;
-    return `${describeType(logical.underlyingType)} (${(type.schema() as { logicalType?: string }).logicalType ?? 'logical'})`;
-  }
-  return typeName;
+  if (type instanceof avro.types.ArrayType) return `array<${describeType(type.itemsType)}>`;
+  if (type instanceof avro.types.MapType) return `map<${describeType(type.valuesType)}>`;
+  if (type === exactLongType)
+    return "long (an integer within ±(2^53 − 1); larger values need longs: 'bigint')";
+  if (type.typeName === 'abstract:long') return 'long (a bigint within ±2^63)';
+  if (type.typeName === 'int') return 'int (a 32-bit integer)';
+  if (type.typeName === 'float') return 'float (a number within ±3.4e38)';
+  return type.typeName;
 }
 
 function formatPath(parts: readonly string[]): string {
@@ -73,7 +109,7 @@ export function valueIssues(type: avro.Type, value: unknown): ValueIssue[] {
       issues.push({
         path: formatPath(path),
         expected: describeType(expected),
-        actual: describeActual(found),
+        actual: expected instanceof avro.types.EnumType ? quoteForEnum(found) : describeActual(found),
       });
     },
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import avro from 'avsc';
-import { AvroSerde, SchemaRegistry, SerdeError } from '../../src/index.js';
+import { AvroSerde, avroTypeOptions, SchemaRegistry, SerdeError } from '../../src/index.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
 import { corpusDir as findCorpus } from '../support/corpus.js';
 
@@ -91,7 +91,11 @@ test('an invalid value names every failing field path with expected and actual t
       assert.ok(err instanceof SerdeError);
       assert.equal(err.code, 'SERDE_INVALID_VALUE');
       assert.deepEqual(err.issues, [
-        { path: 'id', expected: 'long', actual: 'number (not an integer)' },
+        {
+          path: 'id',
+          expected: "long (an integer within ±(2^53 − 1); larger values need longs: 'bigint')",
+          actual: 'number (not an integer)',
+        },
         { path: 'lines[1].sku', expected: 'string', actual: 'integer' },
       ]);
       assert.equal(err.context.topic, topic);
@@ -279,3 +283,165 @@ test('a schema that references types under other subjects is serialized and read
 function plainObject(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value)) as unknown;
 }
+
+/** A record of the value types whose messages and ranges issue #10 is about. */
+const edges = {
+  type: 'record',
+  name: 'Edges',
+  namespace: 'avrokit.it',
+  fields: [
+    { name: 'n', type: 'long' },
+    { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID', 'SHIPPED'] } },
+    { name: 'price', type: { type: 'bytes', logicalType: 'decimal', precision: 6, scale: 2 } },
+    { name: 'digest', type: { type: 'fixed', name: 'Md5', size: 16 } },
+    { name: 'choice', type: ['null', 'string', 'int'] },
+  ],
+};
+const goodEdges = {
+  n: -(2 ** 53 - 1),
+  at: new Date(-8.64e15),
+  status: 'PAID',
+  price: '-9999.99',
+  digest: Buffer.alloc(16, 1),
+  choice: null,
+};
+
+test('longs and Dates are exact over their whole range, both ways, through the registry', async () => {
+  const serde = new AvroSerde({ registry });
+  const topic = uniqueName('exact-longs');
+  for (const n of [-(2 ** 53 - 1), -(2 ** 52) - 1, 2 ** 53 - 1, -(2 ** 52) - 12345]) {
+    const bytes = await serde.serialize(topic, { ...goodEdges, n }, { schema: edges });
+    // Independent of avsc: the long is the first field, a zig-zag varint right after the header.
+    const zigzag = n < 0 ? -2n * BigInt(n) - 1n : 2n * BigInt(n);
+    let decoded = 0n;
+    for (let i = 5, shift = 0n; ; i++, shift += 7n) {
+      decoded |= BigInt(bytes[i]! & 0x7f) << shift;
+      if (!(bytes[i]! & 0x80)) break;
+    }
+    assert.equal(decoded, zigzag, `zig-zag bytes of ${n}`);
+    const back = await new AvroSerde({ registry }).deserialize<typeof goodEdges>(topic, bytes);
+    assert.equal(back.n, n);
+    assert.equal(back.at.getTime(), -8.64e15);
+  }
+});
+
+test('a long beyond ±(2^53 − 1) is refused both ways with a typed error that says to use bigint longs', async () => {
+  const serde = new AvroSerde({ registry });
+  const topic = uniqueName('unsafe-longs');
+  await assert.rejects(
+    serde.serialize(topic, { ...goodEdges, n: 2 ** 53 }, { schema: edges }),
+    (err: unknown) => {
+      assert.ok(err instanceof SerdeError);
+      assert.equal(err.code, 'SERDE_INVALID_VALUE');
+      assert.match(
+        err.message,
+        /field n: expected long .*longs: 'bigint'.*got integer beyond ±\(2\^53 − 1\)/,
+      );
+      return true;
+    },
+  );
+  // A Java producer may write any long: read it as a number and it is refused, not rounded.
+  const bigintSerde = new AvroSerde({ registry, typeOptions: avroTypeOptions({ longs: 'bigint' }) });
+  const bytes = await bigintSerde.serialize(topic, { ...goodEdges, n: 2n ** 60n + 1n }, { schema: edges });
+  await assert.rejects(new AvroSerde({ registry }).deserialize(topic, bytes), (err: unknown) => {
+    assert.ok(err instanceof SerdeError);
+    assert.equal(err.code, 'SERDE_VALUE_OUT_OF_RANGE');
+    assert.equal(err.context.topic, topic);
+    assert.match(err.message, /longs: 'bigint'/);
+    return true;
+  });
+  assert.equal((await bigintSerde.deserialize<{ n: bigint }>(topic, bytes)).n, 2n ** 60n + 1n);
+});
+
+test('a timestamp beyond the range of a Date is refused on read, not read as an Invalid Date', async () => {
+  const plain = {
+    ...edges,
+    name: 'EdgesPlain',
+    fields: edges.fields.map((f) => (f.name === 'at' ? { name: 'at', type: 'long' } : f)),
+  };
+  const topic = uniqueName('date-range');
+  const serde = new AvroSerde({ registry });
+  const writerBytes = await serde.serialize(topic, { ...goodEdges, at: 8.64e15 + 1 }, { schema: plain });
+  await assert.rejects(
+    serde.deserialize(topic, writerBytes, { readerSchema: { ...edges, name: 'EdgesPlain' } }),
+    {
+      code: 'SERDE_VALUE_OUT_OF_RANGE',
+    },
+  );
+});
+
+test('value errors name the field, the expected Avro type with what it allows, and the kind given', async () => {
+  const serde = new AvroSerde({ registry });
+  const prepared = await serde.prepare(uniqueName('messages'), edges);
+  const bad = {
+    n: 1,
+    at: 1_700_000_000_000,
+    status: 'DELIVERED',
+    price: 12.5,
+    digest: Buffer.alloc(3),
+    choice: true,
+  };
+  assert.throws(
+    () => prepared.serialize(bad),
+    (err: unknown) => {
+      assert.ok(err instanceof SerdeError);
+      assert.deepEqual(err.issues, [
+        { path: 'at', expected: 'timestamp-millis (a Date)', actual: 'integer' },
+        {
+          path: 'status',
+          expected: 'enum avrokit.it.Status (one of NEW, PAID, SHIPPED)',
+          actual: 'string "DELIVERED"',
+        },
+        {
+          path: 'price',
+          expected: 'decimal(6,2) (text with at most 6 digits, 2 of them after the point, e.g. "1.50")',
+          actual: 'number (not an integer)',
+        },
+        {
+          path: 'digest',
+          expected: 'fixed avrokit.it.Md5 (a Buffer of 16 bytes)',
+          actual: 'Buffer (3 bytes)',
+        },
+        { path: 'choice', expected: 'null | string | int (a 32-bit integer)', actual: 'boolean' },
+      ]);
+      assert.match(err.message, /field at: expected timestamp-millis \(a Date\), got integer/);
+      return true;
+    },
+  );
+});
+
+test('typeOptions belong to each serde, for schemas given as objects as for text', async () => {
+  const topic = uniqueName('type-options');
+  const asDates = new AvroSerde({ registry });
+  const asLongs = new AvroSerde({ registry, typeOptions: {} });
+  const bytes = await asDates.serialize(topic, goodEdges, { schema: edges });
+  // The same reader schema object in both: each serde builds its own Type from it.
+  const dated = await asDates.deserialize<{ at: unknown }>(topic, bytes, { readerSchema: edges });
+  const plain = await asLongs.deserialize<{ at: unknown }>(topic, bytes, { readerSchema: edges });
+  assert.ok(dated.at instanceof Date);
+  assert.equal(plain.at, -8.64e15);
+  // avsc's plain options still get the exact long: no sign flip below −2^52.
+  const plainBytes = await asLongs.serialize(
+    `${topic}-plain`,
+    { ...goodEdges, price: Buffer.from([1]), at: -(2 ** 52) - 1, n: -(2 ** 53 - 1) },
+    { schema: edges },
+  );
+  const back = await asLongs.deserialize<{ at: number; n: number }>(`${topic}-plain`, plainBytes);
+  assert.deepEqual([back.at, back.n], [-(2 ** 52) - 1, -(2 ** 53 - 1)]);
+});
+
+test('a payload that is not valid Avro for its schema is a typed frame error naming topic and schema id', async () => {
+  const serde = new AvroSerde({ registry });
+  const topic = uniqueName('corrupt');
+  const bytes = await serde.serialize(topic, goodEdges, { schema: edges });
+  const corrupt = Buffer.from(bytes);
+  corrupt[corrupt.length - 1] = 0x7f; // union branch index 63 of 3
+  await assert.rejects(serde.deserialize(topic, corrupt), (err: unknown) => {
+    assert.ok(err instanceof SerdeError);
+    assert.equal(err.code, 'SERDE_INVALID_FRAME');
+    assert.equal(err.context.topic, topic);
+    assert.equal(err.context.schemaId, bytes.readUInt32BE(1));
+    return true;
+  });
+});
