@@ -1,0 +1,305 @@
+// Typings for lz4js (imported by compression.ts) must come along wherever this file is compiled.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./vendor.d.ts" />
+import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
+import { gzipSync } from 'node:zlib';
+import { writeExactLong } from '../avro/long.js';
+import { lz4Compress, snappyCompress } from './compression.js';
+import { crc32c } from './crc32c.js';
+
+/**
+ * Kafka's RecordBatch v2 (magic 2), written by us: records are encoded into their batch's buffer as
+ * they are appended, so a closed batch already is the bytes a ProduceRequest carries — nothing is
+ * regrouped or re-encoded at send time, and sending cost stays linear in the records.
+ *
+ * Layout (Kafka's DefaultRecordBatch): baseOffset int64, batchLength int32, partitionLeaderEpoch int32,
+ * magic int8, crc uint32 (CRC-32C of attributes … end), attributes int16, lastOffsetDelta int32,
+ * baseTimestamp int64, maxTimestamp int64, producerId int64, producerEpoch int16, baseSequence int32,
+ * record count int32, then the records (compressed as one block when a codec is set).
+ */
+
+export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+export interface BatchRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>> | undefined;
+  /** Create time, epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+export const RECORD_BATCH_HEADER_SIZE = 61;
+
+// Field offsets in the batch header.
+const LENGTH_OFFSET = 8;
+const PARTITION_LEADER_EPOCH_OFFSET = 12;
+const MAGIC_OFFSET = 16;
+const CRC_OFFSET = 17;
+const ATTRIBUTES_OFFSET = 21;
+const LAST_OFFSET_DELTA_OFFSET = 23;
+const BASE_TIMESTAMP_OFFSET = 27;
+const MAX_TIMESTAMP_OFFSET = 35;
+const PRODUCER_ID_OFFSET = 43;
+const PRODUCER_EPOCH_OFFSET = 51;
+const BASE_SEQUENCE_OFFSET = 53;
+const RECORD_COUNT_OFFSET = 57;
+/** batchLength counts from after itself: everything but baseOffset and the length field. */
+const LOG_OVERHEAD = 12;
+
+const CODEC_IDS: Readonly<Record<CompressionCodec, number>> = {
+  none: 0,
+  gzip: 1,
+  snappy: 2,
+  lz4: 3,
+  zstd: 4,
+};
+
+/** Bytes of the zig-zag varint of a safe integer (an int32 field or a long delta). */
+function varlongSize(n: number): number {
+  if (n >= -64 && n < 64) return 1; // the common case: small deltas, -1 for null
+  let z = n >= 0 ? n * 2 : -n * 2 - 1; // exact below 2^53, which the deltas are
+  let bytes = 1;
+  while (z >= 128) {
+    z = Math.floor(z / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+/** Bytes one header adds (its key and value lengths, key UTF-8, value bytes). */
+function headersSize(headers: Readonly<Record<string, string | Buffer>>): { count: number; bytes: number } {
+  let count = 0;
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name] as string | Buffer;
+    const keyBytes = Buffer.byteLength(name, 'utf8');
+    const valueBytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+    bytes += varlongSize(keyBytes) + keyBytes + varlongSize(valueBytes) + valueBytes;
+    count++;
+  }
+  return { count, bytes: bytes + varlongSize(count) };
+}
+
+/** Bytes of a record after its length prefix. */
+function bodySize(record: BatchRecord, timestampDelta: number, offsetDelta: number): number {
+  const key = record.key;
+  const value = record.value;
+  const headers = record.headers;
+  return (
+    1 + // attributes
+    varlongSize(timestampDelta) +
+    varlongSize(offsetDelta) +
+    (key === null ? 1 : varlongSize(key.length) + key.length) +
+    (value === null ? 1 : varlongSize(value.length) + value.length) +
+    (headers === undefined ? 1 : headersSize(headers).bytes)
+  );
+}
+
+/** Writes a 64-bit integer held in a number (exact within ±2^53) big-endian. */
+function writeInt64(buf: Buffer, n: number, offset: number): void {
+  buf.writeInt32BE(Math.floor(n / 4294967296), offset);
+  buf.writeUInt32BE(n >>> 0, offset + 4);
+}
+
+let zstdReady = false;
+let zstdLoading: Promise<void> | undefined;
+
+/**
+ * Loads zstd's WebAssembly module. {@link RecordBatchBuilder.close} compresses synchronously (it runs
+ * on the send path, where awaiting per batch would interleave batches), so the asynchronous part of
+ * zstd happens once here, before the first zstd batch; gzip, snappy and lz4 need nothing.
+ */
+export function initCompression(): Promise<void> {
+  zstdLoading ??= zstdInit().then(() => {
+    zstdReady = true;
+  });
+  return zstdLoading;
+}
+
+function compressRecords(codec: Exclude<CompressionCodec, 'none'>, records: Buffer): Buffer {
+  switch (codec) {
+    case 'gzip':
+      return gzipSync(records);
+    case 'snappy':
+      return snappyCompress(records);
+    case 'lz4':
+      return lz4Compress(records);
+    case 'zstd':
+      if (!zstdReady)
+        throw new Error("zstd is not initialised: await initCompression() before closing a 'zstd' batch");
+      return Buffer.from(zstdCompress(records, 3)); // level 3: Java's default for zstd
+  }
+}
+
+/**
+ * Encodes records into one growing buffer as they are appended (varint-delta records, Kafka's v2
+ * record format). One builder is one partition's open batch; {@link close} turns it into wire bytes.
+ */
+export class RecordBatchBuilder {
+  /** avsc-style cursor, kept as one object so varint writes allocate nothing. */
+  private readonly tap: { buf: Buffer; pos: number };
+  private count = 0;
+  private maxTimestamp = -1; // Java's NO_TIMESTAMP, so the header matches its builder's
+  private closed = false;
+  private growths = 0;
+
+  constructor(
+    private readonly firstTimestamp: number,
+    initialCapacity = 16384,
+  ) {
+    this.tap = {
+      buf: Buffer.allocUnsafe(Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE)),
+      pos: RECORD_BATCH_HEADER_SIZE,
+    };
+  }
+
+  /**
+   * Upper bound of the record's encoded size, computed without encoding, so the accumulator can check
+   * `batchSize` / `maxRequestSize` before appending. Exact today; only the bound is promised.
+   */
+  static sizeOf(record: BatchRecord, firstTimestamp: number, offsetDelta: number): number {
+    const body = bodySize(record, record.timestamp - firstTimestamp, offsetDelta);
+    return varlongSize(body) + body;
+  }
+
+  get recordCount(): number {
+    return this.count;
+  }
+
+  /** Header plus the records so far, uncompressed (the batch's size if closed with 'none'). */
+  get sizeInBytes(): number {
+    return this.tap.pos;
+  }
+
+  /** Times the buffer was reallocated: it doubles, so this stays O(log n) — what keeps appends linear. */
+  get growthCount(): number {
+    return this.growths;
+  }
+
+  /** Appends one record; returns the bytes it added. */
+  append(record: BatchRecord): number {
+    if (this.closed) throw new Error('cannot append to a closed record batch');
+    const timestamp = record.timestamp;
+    const timestampDelta = timestamp - this.firstTimestamp;
+    const offsetDelta = this.count;
+    const body = bodySize(record, timestampDelta, offsetDelta);
+    const tap = this.tap;
+    const start = tap.pos;
+    const size = varlongSize(body) + body;
+    if (start + size > tap.buf.length) this.grow(start + size);
+    const buf = tap.buf;
+    writeExactLong(tap, body);
+    buf[tap.pos++] = 0; // record attributes: unused in v2
+    writeExactLong(tap, timestampDelta);
+    writeExactLong(tap, offsetDelta);
+    const key = record.key;
+    if (key === null)
+      buf[tap.pos++] = 1; // zig-zag(-1)
+    else {
+      writeExactLong(tap, key.length);
+      buf.set(key, tap.pos);
+      tap.pos += key.length;
+    }
+    const value = record.value;
+    if (value === null) buf[tap.pos++] = 1;
+    else {
+      writeExactLong(tap, value.length);
+      buf.set(value, tap.pos);
+      tap.pos += value.length;
+    }
+    const headers = record.headers;
+    if (headers === undefined) buf[tap.pos++] = 0;
+    else this.writeHeaders(headers);
+    this.count++;
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    return size;
+  }
+
+  /**
+   * Compresses the records section once (synchronously; zstd must have been initialised with
+   * {@link initCompression}) and returns the closed batch. The builder cannot be appended to
+   * afterwards. An uncompressed batch shares this builder's buffer (no copy).
+   */
+  close(codec: CompressionCodec): ClosedRecordBatch {
+    if (this.closed) throw new Error('record batch already closed');
+    if (this.count === 0) throw new Error('a record batch needs at least one record');
+    this.closed = true;
+    const { buf: encoded, pos: end } = this.tap;
+    let batch: Buffer;
+    if (codec === 'none') batch = encoded.subarray(0, end);
+    else {
+      const compressed = compressRecords(codec, encoded.subarray(RECORD_BATCH_HEADER_SIZE, end));
+      batch = Buffer.allocUnsafe(RECORD_BATCH_HEADER_SIZE + compressed.length);
+      batch.set(compressed, RECORD_BATCH_HEADER_SIZE);
+    }
+    batch.writeBigInt64BE(0n, 0); // baseOffset: the broker assigns offsets
+    batch.writeInt32BE(batch.length - LOG_OVERHEAD, LENGTH_OFFSET);
+    batch.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
+    batch[MAGIC_OFFSET] = 2;
+    batch.writeInt16BE(CODEC_IDS[codec], ATTRIBUTES_OFFSET); // CreateTime, not transactional, not control
+    batch.writeInt32BE(this.count - 1, LAST_OFFSET_DELTA_OFFSET);
+    writeInt64(batch, this.firstTimestamp, BASE_TIMESTAMP_OFFSET);
+    writeInt64(batch, this.maxTimestamp, MAX_TIMESTAMP_OFFSET);
+    batch.writeInt32BE(this.count, RECORD_COUNT_OFFSET);
+    return new ClosedRecordBatch(batch, this.count, codec);
+  }
+
+  private writeHeaders(headers: Readonly<Record<string, string | Buffer>>): void {
+    const tap = this.tap;
+    let count = 0;
+    for (const _name in headers) count++;
+    writeExactLong(tap, count);
+    const buf = tap.buf;
+    for (const name in headers) {
+      const value = headers[name] as string | Buffer;
+      writeExactLong(tap, Buffer.byteLength(name, 'utf8'));
+      tap.pos += buf.write(name, tap.pos, 'utf8');
+      if (typeof value === 'string') {
+        writeExactLong(tap, Buffer.byteLength(value, 'utf8'));
+        tap.pos += buf.write(value, tap.pos, 'utf8');
+      } else {
+        writeExactLong(tap, value.length);
+        buf.set(value, tap.pos);
+        tap.pos += value.length;
+      }
+    }
+  }
+
+  /** Doubles the buffer (at least to `needed`), so every byte is copied O(1) times on average. */
+  private grow(needed: number): void {
+    const old = this.tap.buf;
+    const next = Buffer.allocUnsafe(Math.max(needed, old.length * 2));
+    old.copy(next, 0, 0, this.tap.pos);
+    this.tap.buf = next;
+    this.growths++;
+  }
+}
+
+/** A closed batch: wire bytes plus the producer state idempotence rewrites. */
+export class ClosedRecordBatch {
+  /** @internal Built by {@link RecordBatchBuilder.close}. */
+  constructor(
+    /**
+     * The whole batch as wire bytes (baseOffset 0 … last record), valid once setProducerState has
+     * been called (or as-is for non-idempotent: producerId -1, epoch -1, sequence -1 by default).
+     */
+    readonly buffer: Buffer,
+    readonly recordCount: number,
+    readonly codec: CompressionCodec,
+  ) {
+    this.setProducerState(-1n, -1, -1);
+  }
+
+  /**
+   * Writes producer id, epoch and base sequence into the header and recomputes the CRC. Idempotence
+   * assigns these when the batch is drained, not when it is built, and a retried batch keeps them —
+   * unless the producer id is reset, when it is called again.
+   */
+  setProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+    const buf = this.buffer;
+    buf.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET);
+    buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
+    buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
+    buf.writeUInt32BE(crc32c(buf, ATTRIBUTES_OFFSET, buf.length), CRC_OFFSET);
+  }
+}
