@@ -24,7 +24,7 @@ export interface BatchRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers?: Readonly<Record<string, string | Buffer>> | undefined;
-  /** Create time, epoch milliseconds. */
+  /** Create time, integer epoch milliseconds (≥ 0, as the broker requires; deltas are exact within ±2^53). */
   readonly timestamp: number;
 }
 
@@ -66,8 +66,8 @@ function varlongSize(n: number): number {
   return bytes;
 }
 
-/** Bytes one header adds (its key and value lengths, key UTF-8, value bytes). */
-function headersSize(headers: Readonly<Record<string, string | Buffer>>): { count: number; bytes: number } {
+/** Bytes of a record's header section: the count, then per header its lengths, UTF-8 name and value. */
+function headersSize(headers: Readonly<Record<string, string | Buffer>>): number {
   let count = 0;
   let bytes = 0;
   for (const name in headers) {
@@ -77,7 +77,7 @@ function headersSize(headers: Readonly<Record<string, string | Buffer>>): { coun
     bytes += varlongSize(keyBytes) + keyBytes + varlongSize(valueBytes) + valueBytes;
     count++;
   }
-  return { count, bytes: bytes + varlongSize(count) };
+  return bytes + varlongSize(count);
 }
 
 /** Bytes of a record after its length prefix. */
@@ -91,7 +91,7 @@ function bodySize(record: BatchRecord, timestampDelta: number, offsetDelta: numb
     varlongSize(offsetDelta) +
     (key === null ? 1 : varlongSize(key.length) + key.length) +
     (value === null ? 1 : varlongSize(value.length) + value.length) +
-    (headers === undefined ? 1 : headersSize(headers).bytes)
+    (headers === undefined ? 1 : headersSize(headers))
   );
 }
 
@@ -116,7 +116,8 @@ export function initCompression(): Promise<void> {
   return zstdLoading;
 }
 
-function compressRecords(codec: Exclude<CompressionCodec, 'none'>, records: Buffer): Buffer {
+// Returns whatever the codec produced; close() copies it behind the header once.
+function compressRecords(codec: Exclude<CompressionCodec, 'none'>, records: Buffer): Uint8Array {
   switch (codec) {
     case 'gzip':
       return gzipSync(records);
@@ -127,7 +128,7 @@ function compressRecords(codec: Exclude<CompressionCodec, 'none'>, records: Buff
     case 'zstd':
       if (!zstdReady)
         throw new Error("zstd is not initialised: await initCompression() before closing a 'zstd' batch");
-      return Buffer.from(zstdCompress(records, 3)); // level 3: Java's default for zstd
+      return zstdCompress(records, 3); // level 3: Java's default for zstd
   }
 }
 
@@ -218,7 +219,8 @@ export class RecordBatchBuilder {
   /**
    * Compresses the records section once (synchronously; zstd must have been initialised with
    * {@link initCompression}) and returns the closed batch. The builder cannot be appended to
-   * afterwards. An uncompressed batch shares this builder's buffer (no copy).
+   * afterwards. An uncompressed batch is a view of this builder's buffer (no copy), which may be up to
+   * twice its length after doubling: size `initialCapacity` to the expected batch (e.g. batchSize).
    */
   close(codec: CompressionCodec): ClosedRecordBatch {
     if (this.closed) throw new Error('record batch already closed');
