@@ -10,7 +10,9 @@
  * topic names for topic ids, so it is not used.
  */
 
+/** v3 is the first with record batches v2 (and Kafka 4 refuses older); the sender negotiates within these. */
 export const PRODUCE_MIN_VERSION = 3;
+/** v13 names topics by id, which kafkajs' metadata does not give us. */
 export const PRODUCE_MAX_VERSION = 12;
 const FIRST_FLEXIBLE_VERSION = 9;
 

@@ -18,8 +18,10 @@ import { crc32c } from './crc32c.js';
  * record count int32, then the records (compressed as one block when a codec is set).
  */
 
+/** The codecs Kafka's batch attributes name (bits 0–2: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
 export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
+/** A record as the batch stores it: already serialized, so the encoder never sees a value type. */
 export interface BatchRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
@@ -28,6 +30,7 @@ export interface BatchRecord {
   readonly timestamp: number;
 }
 
+/** Bytes before the first record: what an empty batch would cost, for batchSize accounting. */
 export const RECORD_BATCH_HEADER_SIZE = 61;
 
 // Field offsets in the batch header.

@@ -170,11 +170,6 @@ export function token(value: Buffer | string | null): string {
   return `x${(typeof value === 'string' ? Buffer.from(value, 'utf8') : value).toString('hex')}`;
 }
 
-/** The inverse of {@link token}. */
-export function untoken(tok: string): Buffer | null {
-  return tok === '-' ? null : Buffer.from(tok.slice(1), 'hex');
-}
-
 function findClientsJar(classpath: string): string | undefined {
   for (const entry of classpath.split(delimiter)) {
     // The stack's classpath is a `dir/*` wildcard; look inside it.
