@@ -113,9 +113,15 @@ let zstdLoading: Promise<void> | undefined;
  * zstd happens once here, before the first zstd batch; gzip, snappy and lz4 need nothing.
  */
 export function initCompression(): Promise<void> {
-  zstdLoading ??= zstdInit().then(() => {
-    zstdReady = true;
-  });
+  zstdLoading ??= zstdInit().then(
+    () => {
+      zstdReady = true;
+    },
+    (err: unknown) => {
+      zstdLoading = undefined; // a later call tries again instead of failing forever
+      throw err;
+    },
+  );
   return zstdLoading;
 }
 
