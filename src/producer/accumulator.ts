@@ -1,137 +1,215 @@
 import type { DeliveryHandle } from './delivery.js';
+import {
+  RecordBatchBuilder,
+  type BatchRecord,
+  type ClosedRecordBatch,
+  type CompressionCodec,
+} from './record-batch.js';
 
-/** Bytes a record batch costs before any record (Kafka's v2 batch header). */
-export const BATCH_OVERHEAD = 61;
-
-/** A serialized record waiting in a batch. */
-export interface PendingRecord {
-  readonly key: Buffer | null;
-  readonly value: Buffer;
-  readonly headers: Readonly<Record<string, string | Buffer>> | undefined;
-  readonly timestamp: number;
-  /** Bytes it holds in the buffer (key, value, headers and per-record overhead). */
-  readonly size: number;
-  readonly delivery: DeliveryHandle;
-}
-
-export class Batch {
-  readonly records: PendingRecord[] = [];
-  bytes = BATCH_OVERHEAD;
-  /** Cancels the linger timer. */
+/**
+ * One record batch of one partition, from its first record to its answer: open (records are encoded
+ * into it as they arrive), closed (wire bytes, compressed), then in flight and possibly retried.
+ */
+export class ProducerBatch {
+  private builder: RecordBatchBuilder | undefined;
+  private closedBatch: ClosedRecordBatch | undefined;
+  /** One per record, in offset order. */
+  readonly deliveries: DeliveryHandle[] = [];
+  /** Each record's timestamp (what RecordMetadata reports on CreateTime topics). */
+  readonly timestamps: number[] = [];
+  /** bufferMemory bytes held until the batch is answered. */
+  reservedBytes = 0;
+  /** Sends so far (1 after the first). */
+  attempts = 0;
+  /** Not sent again before this time (retry backoff). */
+  retryAt = 0;
+  /** The idempotent producer's sequence of the first record; -1 until assigned at the first send. */
+  baseSequence = -1;
+  /** The last error a send of this batch met, reported if it expires. */
+  lastError: unknown;
   cancelLinger: (() => void) | undefined;
 
   constructor(
+    readonly queue: PartitionQueue,
+    readonly createdAt: number,
+    firstTimestamp: number,
+    capacity: number,
+  ) {
+    this.builder = new RecordBatchBuilder(firstTimestamp, capacity);
+  }
+
+  get topic(): string {
+    return this.queue.topic;
+  }
+
+  get partition(): number {
+    return this.queue.partition;
+  }
+
+  get recordCount(): number {
+    return this.deliveries.length;
+  }
+
+  /** Bytes so far, uncompressed while open. */
+  get sizeInBytes(): number {
+    return this.builder?.sizeInBytes ?? this.closedBatch?.buffer.length ?? 0;
+  }
+
+  get isOpen(): boolean {
+    return this.builder !== undefined;
+  }
+
+  /** The closed batch's wire bytes and producer-state setter. */
+  get closed(): ClosedRecordBatch {
+    if (!this.closedBatch) throw new Error('the batch is still open');
+    return this.closedBatch;
+  }
+
+  append(record: BatchRecord, delivery: DeliveryHandle, reservedBytes: number): void {
+    this.builder!.append(record);
+    this.deliveries.push(delivery);
+    this.timestamps.push(record.timestamp);
+    this.reservedBytes += reservedBytes;
+  }
+
+  close(codec: CompressionCodec): void {
+    this.cancelLinger?.();
+    this.cancelLinger = undefined;
+    this.closedBatch = this.builder!.close(codec);
+    this.builder = undefined;
+  }
+}
+
+/** A partition's batches: the open one, the closed ones waiting to be sent, and what is in flight. */
+export class PartitionQueue {
+  open: ProducerBatch | undefined;
+  /** Closed batches in the order they must be written (by sequence when idempotent). */
+  readonly ready: ProducerBatch[] = [];
+  inFlight = 0;
+  /**
+   * A batch of this partition is being retried: until it is written, batches go one request at a time
+   * so that nothing overtakes it.
+   */
+  retrying = false;
+
+  constructor(
+    readonly key: string,
     readonly topic: string,
     readonly partition: number,
   ) {}
 
-  get recordBytes(): number {
-    return this.bytes - BATCH_OVERHEAD;
+  get isIdle(): boolean {
+    return this.open === undefined && this.ready.length === 0 && this.inFlight === 0;
   }
 }
 
-const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+export interface AccumulatorOptions {
+  readonly batchSize: number;
+  readonly lingerMs: number;
+  readonly compression: CompressionCodec;
+  /** Told when a batch closes, so the sender looks for work and the sticky partitioner moves on. */
+  readonly onBatchClosed: (batch: ProducerBatch) => void;
+}
 
 /**
- * Records grouped per topic-partition into batches, as in the Java client's RecordAccumulator. A
- * batch closes when the next record would take it past `batchSize` or `lingerMs` after its first
- * record (or on flush); closed batches queue per partition, oldest first, for the sender.
+ * Records grouped per topic-partition into batches, as in the Java client's RecordAccumulator: a
+ * record is encoded into its partition's open batch as it arrives, so a closed batch is already wire
+ * bytes. A batch closes when the next record would take it past `batchSize`, `lingerMs` after its
+ * first record, or on flush; closed batches wait per partition, in order, for the sender.
  */
 export class RecordAccumulator {
-  private readonly open = new Map<string, Batch>();
-  private readonly closed = new Map<string, Batch[]>();
-  private readonly stickyPartitions = new Map<string, number>();
+  private readonly queues = new Map<string, PartitionQueue>();
 
-  constructor(
-    private readonly batchSize: number,
-    private readonly lingerMs: number,
-    /** Told when a batch closes, so the sender can look for work. */
-    private readonly onBatchClosed: () => void,
-  ) {}
+  constructor(private readonly options: AccumulatorOptions) {}
 
-  append(topic: string, partition: number, record: PendingRecord): void {
-    const key = keyOf(topic, partition);
-    let batch = this.open.get(key);
-    if (batch && batch.records.length > 0 && batch.bytes + record.size > this.batchSize) {
-      this.close(key, batch);
+  /** Appends a serialized record; `size` is its bufferMemory estimate, already reserved. */
+  append(
+    topic: string,
+    partition: number,
+    record: BatchRecord,
+    size: number,
+    delivery: DeliveryHandle,
+    now: number,
+  ): void {
+    const queue = this.queueFor(topic, partition);
+    let batch = queue.open;
+    if (batch && batch.sizeInBytes + size > this.options.batchSize) {
+      this.close(batch);
       batch = undefined;
     }
     if (!batch) {
-      batch = new Batch(topic, partition);
-      this.open.set(key, batch);
-      const opened = batch;
-      // Linger 0 still waits for the current turn, so records sent in one synchronous burst share batches.
-      if (this.lingerMs > 0) {
-        const timer = setTimeout(() => this.closeIfOpen(key, opened), this.lingerMs);
-        opened.cancelLinger = () => clearTimeout(timer);
-      } else {
-        const immediate = setImmediate(() => this.closeIfOpen(key, opened));
-        opened.cancelLinger = () => clearImmediate(immediate);
-      }
+      batch = new ProducerBatch(queue, now, record.timestamp, Math.max(this.options.batchSize, size + 128));
+      queue.open = batch;
+      this.scheduleLinger(batch);
     }
-    batch.records.push(record);
-    batch.bytes += record.size;
-    if (batch.bytes >= this.batchSize) this.close(key, batch);
-  }
-
-  /**
-   * The sticky partition for records without a key: one partition per topic until a batch for it
-   * closes, then another, so keyless records fill batches instead of spreading thinly (KIP-480).
-   */
-  stickyPartition(topic: string, partitionCount: number): number {
-    const current = this.stickyPartitions.get(topic);
-    if (current !== undefined && current < partitionCount) return current;
-    const chosen = Math.floor(Math.random() * partitionCount);
-    this.stickyPartitions.set(topic, chosen);
-    return chosen;
+    batch.append(record, delivery, size);
+    if (batch.sizeInBytes >= this.options.batchSize) this.close(batch);
   }
 
   /** Closes every open batch (flush). */
   closeAll(): void {
-    for (const [key, batch] of this.open) this.close(key, batch);
+    for (const queue of this.queues.values()) if (queue.open) this.close(queue.open);
   }
 
-  /**
-   * Takes, for each partition not in `busy`, its closed batches oldest first, while the request stays
-   * within `maxBytes` (always at least one batch). Batches that queued up behind a batch in flight go
-   * out together, so a partition's throughput is not bound to one batch per round trip.
-   */
-  takeSendable(busy: ReadonlySet<string>, maxBytes: number): { key: string; batches: Batch[] }[] {
-    const taken: { key: string; batches: Batch[] }[] = [];
-    let bytes = 0;
-    for (const [key, queue] of this.closed) {
-      if (busy.has(key)) continue;
-      const batches: Batch[] = [];
-      while (queue.length > 0 && (bytes === 0 || bytes + queue[0]!.bytes <= maxBytes)) {
-        const batch = queue.shift()!;
-        bytes += batch.bytes;
-        batches.push(batch);
-      }
-      if (queue.length === 0) this.closed.delete(key);
-      if (batches.length > 0) taken.push({ key, batches });
-      if (bytes >= maxBytes) break;
+  /** Partitions that have closed batches waiting, for the sender. */
+  *withReadyBatches(): IterableIterator<PartitionQueue> {
+    for (const queue of this.queues.values()) if (queue.ready.length > 0) yield queue;
+  }
+
+  /** Every partition's queue (the sender expires and re-stamps batches across all of them). */
+  allQueues(): IterableIterator<PartitionQueue> {
+    return this.queues.values();
+  }
+
+  /** Puts a batch that will be sent again back in its place: before every batch with a later sequence. */
+  requeue(batch: ProducerBatch): void {
+    const ready = batch.queue.ready;
+    let at = 0;
+    while (
+      at < ready.length &&
+      ready[at]!.baseSequence >= 0 &&
+      ready[at]!.baseSequence < batch.baseSequence
+    ) {
+      at++;
     }
-    return taken;
+    if (batch.baseSequence < 0) at = 0;
+    ready.splice(at, 0, batch);
   }
 
   get isEmpty(): boolean {
-    return this.open.size === 0 && this.closed.size === 0;
+    for (const queue of this.queues.values()) if (!queue.isIdle) return false;
+    return true;
   }
 
-  private closeIfOpen(key: string, batch: Batch): void {
-    if (this.open.get(key) === batch) this.close(key, batch);
+  private queueFor(topic: string, partition: number): PartitionQueue {
+    const key = partitionKey(topic, partition);
+    let queue = this.queues.get(key);
+    if (!queue) this.queues.set(key, (queue = new PartitionQueue(key, topic, partition)));
+    return queue;
   }
 
-  private close(key: string, batch: Batch): void {
-    batch.cancelLinger?.();
-    this.open.delete(key);
-    if (batch.records.length === 0) return;
-    const queue = this.closed.get(key);
-    if (queue) queue.push(batch);
-    else this.closed.set(key, [batch]);
-    if (this.stickyPartitions.get(batch.topic) === batch.partition) this.stickyPartitions.delete(batch.topic);
-    this.onBatchClosed();
+  private scheduleLinger(batch: ProducerBatch): void {
+    // Linger 0 still waits for the current turn, so records sent in one synchronous burst share batches.
+    if (this.options.lingerMs > 0) {
+      const timer = setTimeout(() => this.closeIfOpen(batch), this.options.lingerMs);
+      batch.cancelLinger = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(() => this.closeIfOpen(batch));
+      batch.cancelLinger = () => clearImmediate(immediate);
+    }
+  }
+
+  private closeIfOpen(batch: ProducerBatch): void {
+    if (batch.queue.open === batch) this.close(batch);
+  }
+
+  private close(batch: ProducerBatch): void {
+    const queue = batch.queue;
+    if (queue.open === batch) queue.open = undefined;
+    batch.close(this.options.compression);
+    queue.ready.push(batch);
+    this.options.onBatchClosed(batch);
   }
 }
-
-export { keyOf as partitionKey };

@@ -24,6 +24,11 @@ export class BufferPool {
     return this.capacity - this.used;
   }
 
+  /** Reservations queued for space. */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Takes the bytes now if possible, without queueing. */
   tryReserve(bytes: number): boolean {
     if (this.waiters.length > 0 || this.used + bytes > this.capacity) return false;

@@ -1,49 +1,23 @@
-import {
-  CompressionTypes,
-  Kafka,
-  logLevel,
-  type Admin,
-  type KafkaConfig,
-  type Producer as KafkaProducer,
-} from 'kafkajs';
+import type { KafkaConfig } from 'kafkajs';
 import type { TopicBinding, TopicMapShape, Topics } from '../avro/topics.js';
 import { OptionsError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import { AvroSerde, type AvroSerdeOptions, type PreparedSerializer } from '../serde/avro-serde.js';
 import { encodeRawKey } from '../serde/raw-keys.js';
-import { partitionKey, RecordAccumulator, type Batch, type PendingRecord } from './accumulator.js';
+import { RecordAccumulator, type ProducerBatch } from './accumulator.js';
 import { BufferPool } from './buffer-pool.js';
-import { registerCompressionCodecs } from './compression.js';
 import { DeliveryHandle, type ErrorHook, type RecordMetadata } from './delivery.js';
 import { fromKafkaJs, ProducerError } from './errors.js';
-import { javaDefaultPartition } from './murmur2.js';
-import { TopicMetadata } from './metadata.js';
+import { KafkaBridge } from './kafka-bridge.js';
+import { PartitionChooser, type Partitioner } from './partitioner.js';
+import { initCompression } from './record-batch.js';
+import { checkRecordShape, toBatchRecord, type ProducerRecord } from './record.js';
+import { ProducerIdentity } from './producer-identity.js';
+import { Sender } from './sender.js';
 import { resolveSettings, type ProducerSettings, type ResolvedSettings } from './settings.js';
 
-/** What a custom partitioner is told about a record. */
-export interface PartitionerContext {
-  readonly topic: string;
-  /** The key as given to `send` (undefined when there is none). */
-  readonly key: unknown;
-  /** The serialized key: what Java's partitioners hash. Null when there is no key. */
-  readonly keyBytes: Buffer | null;
-  readonly value: unknown;
-  readonly partitionCount: number;
-}
-
-/** A partitioner is a plain function returning a partition in [0, partitionCount). */
-export type Partitioner = (context: PartitionerContext) => number;
-
-/** A record for `send`: the chapter's ProducerRecord without the topic. */
-export interface ProducerRecord<K, V> {
-  readonly value: V;
-  readonly key?: K;
-  /** Overrides the partitioner. */
-  readonly partition?: number;
-  readonly headers?: Readonly<Record<string, string | Buffer>>;
-  /** Milliseconds since the epoch, or a Date. @default the time of `send` */
-  readonly timestamp?: number | Date;
-}
+export type { Partitioner, PartitionerContext } from './partitioner.js';
+export type { ProducerRecord } from './record.js';
 
 export type SendCallback = (error: unknown, metadata: RecordMetadata | undefined) => void;
 
@@ -61,7 +35,7 @@ export interface ProducerOptions<M extends TopicMapShape> extends ProducerSettin
   readonly onError?: ErrorHook;
   /** Serde options (subject strategy, registration mode). */
   readonly serde?: Omit<AvroSerdeOptions, 'registry'>;
-  /** Connection options passed to kafkajs (TLS, SASL, timeouts). */
+  /** Connection options passed to kafkajs, avrokit's network layer (TLS, SASL, timeouts). */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'>;
 }
 
@@ -69,7 +43,10 @@ export interface ProducerStats {
   readonly recordsSent: number;
   readonly recordsFailed: number;
   readonly batchesSent: number;
+  /** Produce requests written, retries included. */
   readonly requests: number;
+  /** Batches sent again after a retriable error. */
+  readonly retries: number;
   readonly bufferedBytes: number;
 }
 
@@ -85,6 +62,14 @@ export interface Producer<M extends TopicMapShape> {
     record: ProducerRecord<M[T]['key'], M[T]['value']>,
     callback: SendCallback,
   ): void;
+  /**
+   * True while bufferMemory is full or sends wait for room: a loop that sends without awaiting each
+   * record should `await producer.drained()` before it sends more (as with a Node stream's `write`
+   * returning false). Java's `send` blocks the caller instead; Node cannot.
+   */
+  readonly needsDrain: boolean;
+  /** Resolves once there is room to buffer again (at once when there is). */
+  drained(): Promise<void>;
   /** Sends everything buffered; resolves when all of it is acknowledged (or has failed). */
   flush(): Promise<void>;
   /** Flushes, then disconnects. Sends after close fail with PRODUCER_CLOSED. */
@@ -92,17 +77,10 @@ export interface Producer<M extends TopicMapShape> {
   stats(): ProducerStats;
 }
 
-// Per-record bytes beyond key, value and headers in a v2 batch (length, attributes, deltas, counts).
-const RECORD_OVERHEAD = 21;
+const ACKS = { 0: 0, 1: 1, all: -1 } as const;
 
-const KAFKAJS_ACKS = { 0: 0, 1: 1, all: -1 } as const;
-const KAFKAJS_COMPRESSION = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-  snappy: CompressionTypes.Snappy,
-  lz4: CompressionTypes.LZ4,
-  zstd: CompressionTypes.ZSTD,
-} as const;
+/** Records queued behind a full buffer before `needsDrain` says to wait. */
+const SLOW_PATH_HIGH_WATER = 1_000;
 
 const defaultErrorHook: ErrorHook = (error, { topic }) => {
   const text =
@@ -120,28 +98,32 @@ interface Prepared {
   readonly delivery: DeliveryHandle;
 }
 
+interface Serialized {
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+}
+
 class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   private readonly settings: ResolvedSettings;
-  private readonly kafka: Kafka;
-  private readonly producer: KafkaProducer;
-  private readonly admin: Admin;
+  private readonly bridge: KafkaBridge;
   private readonly serde: AvroSerde;
-  private readonly metadata: TopicMetadata;
   private readonly pool: BufferPool;
   private readonly accumulator: RecordAccumulator;
+  private readonly sender: Sender;
+  private readonly partitions: PartitionChooser;
   private readonly topics: Readonly<Record<string, TopicBinding>>;
-  private readonly partitioner: Partitioner | undefined;
   private readonly onError: ErrorHook;
+  /** Topics whose metadata is being loaded for the first time. */
+  private readonly loadingTopics = new Map<string, Promise<number>>();
 
   private connected = false;
   private closing = false;
   /** Records on the slow path (waiting for a schema id, metadata or buffer space), in send order. */
   private slowTail: Promise<void> = Promise.resolve();
   private slowPending = 0;
-  private readonly busyPartitions = new Set<string>();
-  private requestsInFlight = 0;
   private idleWaiters: (() => void)[] = [];
-  private counters = { recordsSent: 0, recordsFailed: 0, batchesSent: 0, requests: 0 };
+  private drainWaiters: (() => void)[] = [];
+  private counters = { recordsSent: 0, recordsFailed: 0, batchesSent: 0 };
 
   constructor(options: ProducerOptions<M>) {
     if (!options || typeof options !== 'object')
@@ -156,36 +138,53 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     if (options.partitioner !== undefined && typeof options.partitioner !== 'function') {
       throw new OptionsError('partitioner', 'must be a function (context) => partition');
     }
-    this.settings = resolveSettings(options);
+    const settings = (this.settings = resolveSettings(options));
     this.topics = options.topics as unknown as Readonly<Record<string, TopicBinding>>;
-    this.partitioner = options.partitioner;
+    this.partitions = new PartitionChooser(options.partitioner);
     this.onError = options.onError ?? defaultErrorHook;
-    registerCompressionCodecs();
-    this.kafka = new Kafka({
-      ...options.kafka,
-      brokers: [...options.brokers],
-      clientId: this.settings.clientId,
-      logLevel: logLevel.NOTHING,
-      requestTimeout: this.settings.requestTimeoutMs,
-      retry: { ...options.kafka?.retry, retries: this.settings.retries },
-    });
-    this.producer = this.kafka.producer({
-      idempotent: this.settings.idempotent,
-      maxInFlightRequests: this.settings.maxInFlightRequests,
+    this.bridge = new KafkaBridge({
+      brokers: options.brokers,
+      clientId: settings.clientId,
+      requestTimeoutMs: settings.requestTimeoutMs,
       allowAutoTopicCreation: false,
+      kafka: options.kafka,
     });
-    this.admin = this.kafka.admin();
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
-    this.metadata = new TopicMetadata(this.admin);
-    this.pool = new BufferPool(this.settings.bufferMemory, this.settings.maxBlockMs);
-    this.accumulator = new RecordAccumulator(this.settings.batchSize, this.settings.lingerMs, () =>
-      this.drain(),
+    this.pool = new BufferPool(settings.bufferMemory, settings.maxBlockMs);
+    this.accumulator = new RecordAccumulator({
+      batchSize: settings.batchSize,
+      lingerMs: settings.lingerMs,
+      compression: settings.compression,
+      onBatchClosed: (batch) => {
+        this.partitions.batchClosed(batch.topic, batch.partition);
+        this.sender.wakeup();
+      },
+    });
+    this.sender = new Sender(
+      this.bridge,
+      this.accumulator,
+      settings.idempotent ? new ProducerIdentity() : undefined,
+      {
+        acks: ACKS[settings.acks],
+        requestTimeoutMs: settings.requestTimeoutMs,
+        deliveryTimeoutMs: settings.deliveryTimeoutMs,
+        retryBackoffMs: settings.retryBackoffMs,
+        retryBackoffMaxMs: settings.retryBackoffMaxMs,
+        retries: settings.retries,
+        maxInFlightRequests: settings.maxInFlightRequests,
+        maxRequestSize: settings.maxRequestSize,
+      },
+      {
+        completed: (batch, baseOffset, appendTime) => this.completed(batch, baseOffset, appendTime),
+        failed: (batch, error) => this.batchFailed(batch, error),
+        idle: () => this.notifyIdle(),
+      },
     );
   }
 
   async connect(): Promise<void> {
     if (this.closing) throw this.closedError();
-    await Promise.all([this.producer.connect(), this.admin.connect()]).catch((err: unknown) => {
+    await Promise.all([this.bridge.connect(), initCompression()]).catch((err: unknown) => {
       throw fromKafkaJs(err, {});
     });
     this.connected = true;
@@ -233,52 +232,76 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     return callback ? undefined : delivery.promise;
   }
 
+  get needsDrain(): boolean {
+    return this.slowPending >= SLOW_PATH_HIGH_WATER || this.pool.waiting > 0;
+  }
+
+  drained(): Promise<void> {
+    if (!this.needsDrain) return Promise.resolve();
+    return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
   async flush(): Promise<void> {
     // Close what is open first: records waiting for buffer space need the sent batches' bytes back.
     this.accumulator.closeAll();
-    this.drain();
     // Sends made while waiting extend the slow path; wait until it stops growing.
     for (let tail = this.slowTail; ; tail = this.slowTail) {
       await tail;
       if (tail === this.slowTail) break;
     }
     this.accumulator.closeAll();
-    this.drain();
     if (this.isIdle()) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await new Promise<void>((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.sender.wakeup();
+    });
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     await this.flush();
-    if (this.connected) await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    this.sender.close();
+    if (this.connected) await this.bridge.disconnect().catch(() => {});
     this.connected = false;
   }
 
   stats(): ProducerStats {
-    return { ...this.counters, bufferedBytes: this.pool.capacity - this.pool.available };
+    return {
+      ...this.counters,
+      requests: this.sender.stats.requests,
+      retries: this.sender.stats.retries,
+      bufferedBytes: this.pool.capacity - this.pool.available,
+    };
   }
 
   /** The fast path: everything known, buffer space free — no promise, no await. */
   private sendNow(prepared: Prepared): boolean {
     const binding = this.binding(prepared.topic);
-    const partitionCount = this.metadata.cached(prepared.topic, prepared.sentAt);
+    const partitionCount = this.bridge.partitionCount(prepared.topic);
     const value = this.serde.preparedFor(prepared.topic, binding.value.type);
     const key =
       binding.key.kind === 'avro' ? this.serde.preparedFor(prepared.topic, binding.key.type, true) : null;
     if (partitionCount === undefined || !value || key === undefined) return false;
-    const pending = this.serialize(prepared, binding, value, key);
-    if (!this.pool.tryReserve(pending.size)) {
-      this.sendLater(prepared, pending);
+    const serialized = this.serialize(prepared, binding, value, key);
+    const { record, size } = toBatchRecord(
+      prepared.topic,
+      prepared.record,
+      serialized.key,
+      serialized.value,
+      prepared.sentAt,
+      this.settings.maxRequestSize,
+    );
+    if (!this.pool.tryReserve(size)) {
+      this.sendLater(prepared, serialized);
       return true;
     }
-    this.append(prepared, pending, partitionCount);
+    this.append(prepared, record, size, partitionCount);
     return true;
   }
 
   /** The slow path, in send order: schemas registered, metadata fetched, buffer space waited for. */
-  private sendLater(prepared: Prepared, serialized?: PendingRecord): void {
+  private sendLater(prepared: Prepared, serialized?: Serialized): void {
     this.slowPending++;
     const previous = this.slowTail;
     this.slowTail = (async () => {
@@ -286,25 +309,60 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       try {
         const binding = this.binding(prepared.topic);
         const [partitionCount, value, key] = await Promise.all([
-          this.metadata.partitionCount(prepared.topic),
+          this.partitionCount(prepared.topic),
           this.serde.prepare(prepared.topic, binding.value.type),
           binding.key.kind === 'avro'
             ? this.serde.prepare(prepared.topic, binding.key.type, { isKey: true })
             : null,
         ]);
-        const pending = serialized ?? this.serialize(prepared, binding, value, key);
-        await this.pool.reserve(
-          pending.size,
-          { topic: prepared.topic },
-          prepared.sentAt + this.settings.maxBlockMs,
+        const bytes = serialized ?? this.serialize(prepared, binding, value, key);
+        const { record, size } = toBatchRecord(
+          prepared.topic,
+          prepared.record,
+          bytes.key,
+          bytes.value,
+          prepared.sentAt,
+          this.settings.maxRequestSize,
         );
-        this.append(prepared, pending, partitionCount);
+        await this.pool.reserve(size, { topic: prepared.topic }, prepared.sentAt + this.settings.maxBlockMs);
+        this.append(prepared, record, size, partitionCount);
       } catch (err) {
         this.failed(prepared.delivery, err);
       } finally {
         this.slowPending--;
+        this.notifyDrained();
       }
     })();
+  }
+
+  /** A topic's partition count: from cached metadata, else loaded once (the first send to the topic). */
+  private partitionCount(topic: string): Promise<number> {
+    const known = this.bridge.partitionCount(topic);
+    if (known !== undefined) return Promise.resolve(known);
+    let loading = this.loadingTopics.get(topic);
+    if (!loading) {
+      loading = this.bridge
+        .addTopics([topic])
+        .then(
+          () => this.bridge.partitionCount(topic),
+          (err: unknown) => {
+            throw fromKafkaJs(err, { topic });
+          },
+        )
+        .then((count) => {
+          if (count === undefined || count === 0) {
+            throw new ProducerError(
+              'PRODUCER_UNKNOWN_TOPIC',
+              `topic ${topic} does not exist (no partitions in the cluster's metadata)`,
+              { context: { topic } },
+            );
+          }
+          return count;
+        })
+        .finally(() => this.loadingTopics.delete(topic));
+      this.loadingTopics.set(topic, loading);
+    }
+    return loading;
   }
 
   private binding(topic: string): TopicBinding {
@@ -323,63 +381,13 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   /** Key and value to bytes; every problem with the record surfaces here, before anything is buffered. */
   private serialize(
-    { topic, record, delivery, sentAt }: Prepared,
+    { topic, record }: Prepared,
     binding: TopicBinding,
     value: PreparedSerializer,
     key: PreparedSerializer | null,
-  ): PendingRecord {
-    if (record === null || typeof record !== 'object' || !('value' in record)) {
-      throw new ProducerError(
-        'PRODUCER_INVALID_RECORD',
-        `a record for ${topic} needs a value: { key?, value, … }`,
-        {
-          context: { topic },
-        },
-      );
-    }
-    const keyBytes = this.keyBytes(topic, binding.key, record.key, key);
-    const valueBytes = value.serialize(record.value);
-    let size = RECORD_OVERHEAD + valueBytes.length + (keyBytes?.length ?? 0);
-    if (record.headers !== undefined) {
-      if (typeof record.headers !== 'object' || record.headers === null) {
-        throw new ProducerError(
-          'PRODUCER_INVALID_RECORD',
-          `headers must be an object of strings or Buffers`,
-          {
-            context: { topic },
-          },
-        );
-      }
-      for (const [name, header] of Object.entries(record.headers)) {
-        if (typeof header !== 'string' && !Buffer.isBuffer(header)) {
-          throw new ProducerError('PRODUCER_INVALID_RECORD', `header ${name} must be a string or a Buffer`, {
-            context: { topic, header: name },
-          });
-        }
-        size +=
-          Buffer.byteLength(name) +
-          (typeof header === 'string' ? Buffer.byteLength(header) : header.length) +
-          2;
-      }
-    }
-    const timestamp = record.timestamp === undefined ? sentAt : Number(record.timestamp);
-    if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-      throw new ProducerError(
-        'PRODUCER_INVALID_RECORD',
-        `timestamp must be a non-negative millisecond count or a Date`,
-        {
-          context: { topic },
-        },
-      );
-    }
-    if (size > this.settings.maxRequestSize) {
-      throw new ProducerError(
-        'PRODUCER_RECORD_TOO_LARGE',
-        `the record is ${size} bytes when serialized, more than maxRequestSize (${this.settings.maxRequestSize})`,
-        { context: { topic, recordBytes: size, maxRequestSize: this.settings.maxRequestSize } },
-      );
-    }
-    return { key: keyBytes, value: valueBytes, headers: record.headers, timestamp, size, delivery };
+  ): Serialized {
+    checkRecordShape(topic, record);
+    return { key: this.keyBytes(topic, binding.key, record.key, key), value: value.serialize(record.value) };
   }
 
   private keyBytes(
@@ -405,118 +413,46 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     return serializer!.serialize(key);
   }
 
-  private append(prepared: Prepared, pending: PendingRecord, partitionCount: number): void {
+  private append(
+    prepared: Prepared,
+    record: ReturnType<typeof toBatchRecord>['record'],
+    size: number,
+    partitionCount: number,
+  ): void {
     let partition: number;
     try {
-      partition = this.choosePartition(prepared, pending, partitionCount);
+      partition = this.partitions.choose(prepared.topic, prepared.record, record.key, partitionCount);
     } catch (err) {
-      this.pool.release(pending.size);
+      this.pool.release(size);
       throw err;
     }
-    this.accumulator.append(prepared.topic, partition, pending);
+    this.accumulator.append(prepared.topic, partition, record, size, prepared.delivery, Date.now());
   }
 
-  private choosePartition(
-    { topic, record }: Prepared,
-    pending: PendingRecord,
-    partitionCount: number,
-  ): number {
-    const check = (partition: number, source: string): number => {
-      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-        throw new ProducerError(
-          'PRODUCER_INVALID_RECORD',
-          `${source} gave partition ${String(partition)}, but ${topic} has partitions 0 to ${partitionCount - 1}`,
-          { context: Number.isInteger(partition) ? { topic, partition } : { topic } },
-        );
-      }
-      return partition;
-    };
-    if (record.partition !== undefined) return check(record.partition, 'the record');
-    if (this.partitioner) {
-      const chosen = this.partitioner({
+  private completed(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
+    const { topic, partition, deliveries, timestamps } = batch;
+    for (let i = 0; i < deliveries.length; i++) {
+      deliveries[i]!.succeed({
         topic,
-        key: record.key,
-        keyBytes: pending.key,
-        value: record.value,
-        partitionCount,
+        partition,
+        offset: baseOffset >= 0 ? baseOffset + i : -1,
+        timestamp: logAppendTime >= 0 ? logAppendTime : timestamps[i]!,
       });
-      return check(chosen, 'the partitioner');
     }
-    if (pending.key) return javaDefaultPartition(pending.key, partitionCount);
-    return this.accumulator.stickyPartition(topic, partitionCount);
+    this.counters.recordsSent += deliveries.length;
+    this.counters.batchesSent++;
+    this.release(batch);
   }
 
-  /** Sends closed batches: at most maxInFlightRequests requests, one request per partition in flight. */
-  private drain(): void {
-    while (this.requestsInFlight < this.settings.maxInFlightRequests) {
-      const taken = this.accumulator.takeSendable(this.busyPartitions, this.settings.maxRequestSize);
-      if (taken.length === 0) break;
-      for (const { key } of taken) this.busyPartitions.add(key);
-      this.requestsInFlight++;
-      void this.sendBatches(taken.flatMap((t) => t.batches)).finally(() => {
-        this.requestsInFlight--;
-        for (const { key } of taken) this.busyPartitions.delete(key);
-        this.drain();
-        if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
-      });
-    }
+  private batchFailed(batch: ProducerBatch, error: ProducerError): void {
+    for (const delivery of batch.deliveries) this.failed(delivery, error);
+    this.release(batch);
   }
 
-  private async sendBatches(batches: Batch[]): Promise<void> {
-    const byTopic = new Map<string, Batch[]>();
-    for (const batch of batches) {
-      const same = byTopic.get(batch.topic);
-      if (same) same.push(batch);
-      else byTopic.set(batch.topic, [batch]);
-    }
-    this.counters.requests++;
-    try {
-      const results = await this.producer.sendBatch({
-        acks: KAFKAJS_ACKS[this.settings.acks],
-        timeout: this.settings.requestTimeoutMs,
-        compression: KAFKAJS_COMPRESSION[this.settings.compression],
-        topicMessages: [...byTopic].map(([topic, topicBatches]) => ({
-          topic,
-          messages: topicBatches.flatMap((batch) =>
-            batch.records.map((r) => ({
-              key: r.key,
-              value: r.value,
-              partition: batch.partition,
-              timestamp: String(r.timestamp),
-              ...(r.headers ? { headers: { ...r.headers } } : {}),
-            })),
-          ),
-        })),
-      });
-      const answers = new Map(results.map((r) => [partitionKey(r.topicName, r.partition), r]));
-      // Batches of one partition in one request become one record batch: offsets run on across them.
-      const written = new Map<string, number>();
-      for (const batch of batches) {
-        const key = partitionKey(batch.topic, batch.partition);
-        const answer = answers.get(key);
-        const before = written.get(key) ?? 0;
-        written.set(key, before + batch.records.length);
-        const base = answer ? Number(answer.baseOffset) + before : -1;
-        const appendTime = answer?.logAppendTime !== undefined ? Number(answer.logAppendTime) : -1;
-        batch.records.forEach((r, i) => {
-          r.delivery.succeed({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: base >= 0 ? base + i : -1,
-            timestamp: appendTime >= 0 ? appendTime : r.timestamp,
-          });
-        });
-        this.counters.recordsSent += batch.records.length;
-        this.counters.batchesSent++;
-      }
-    } catch (err) {
-      for (const batch of batches) {
-        const error = fromKafkaJs(err, { topic: batch.topic, partition: batch.partition });
-        for (const r of batch.records) this.failed(r.delivery, error);
-      }
-    } finally {
-      for (const batch of batches) this.pool.release(batch.recordBytes);
-    }
+  private release(batch: ProducerBatch): void {
+    this.pool.release(batch.reservedBytes);
+    batch.reservedBytes = 0;
+    this.notifyDrained();
   }
 
   private failed(delivery: DeliveryHandle, error: unknown): void {
@@ -537,8 +473,17 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     }
   }
 
+  private notifyDrained(): void {
+    if (this.drainWaiters.length > 0 && !this.needsDrain)
+      for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  private notifyIdle(): void {
+    if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
   private isIdle(): boolean {
-    return this.slowPending === 0 && this.requestsInFlight === 0 && this.accumulator.isEmpty;
+    return this.slowPending === 0 && this.sender.isIdle;
   }
 
   private closedError(): ProducerError {
@@ -547,9 +492,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 }
 
 /**
- * A typed producer over kafkajs with a per-partition record accumulator (lingerMs, batchSize,
- * bufferMemory), Java's default partitioner and the chapter's settings. `topics` is the generated
- * topic map: `send` only compiles with its topics and their key and value types.
+ * A typed producer: records are serialized through the schema registry, partitioned as the Java
+ * client partitions them, encoded into per-partition record batches and shipped by avrokit's own
+ * sender over kafkajs' connections, with the Java producer's settings and delivery guarantees.
+ * `topics` is the generated topic map: `send` only compiles with its topics and their key and value
+ * types.
  */
 export function createProducer<M extends TopicMapShape>(options: ProducerOptions<M>): Producer<M> {
   return new AvrokitProducer(options);

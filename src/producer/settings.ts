@@ -15,18 +15,34 @@ export interface ProducerSettings {
   /** Batch compression. @default 'none' */
   readonly compression?: Compression;
   /**
-   * Retries of a retriable broker error before the record fails. Java retries until
-   * `delivery.timeout.ms`; kafkajs counts retries (with exponential backoff), so a count it is.
-   * @default 5
+   * How often a batch is sent again after a retriable error, at most. As in Java, the real limit is
+   * `deliveryTimeoutMs`; `retries: 0` with the default idempotence turns idempotence off (Java does
+   * the same), and with `idempotent: true` it is refused.
+   * @default 2147483647 (Java's retries)
    */
   readonly retries?: number;
+  /**
+   * How long a record may take from `send` to its acknowledgement, retries included, before it fails
+   * with PRODUCER_TIMEOUT (Java's delivery.timeout.ms). At least lingerMs + requestTimeoutMs.
+   * @default 120000
+   */
+  readonly deliveryTimeoutMs?: number;
+  /** The first wait before a retry; it doubles each time, up to retryBackoffMaxMs (Java's retry.backoff.ms). @default 100 */
+  readonly retryBackoffMs?: number;
+  /** The longest wait before a retry (Java's retry.backoff.max.ms). @default 1000 */
+  readonly retryBackoffMaxMs?: number;
   /**
    * Exactly-once per partition: the broker drops duplicates from retries. Requires acks 'all' and
    * maxInFlightRequests ≤ 5, as in Java.
    * @default true
    */
   readonly idempotent?: boolean;
-  /** Produce requests in flight at once (batches for one partition are never in flight together). @default 5 */
+  /**
+   * Produce requests in flight per broker (Java's max.in.flight.requests.per.connection). With
+   * idempotence a partition may have several of them in flight, kept in order by sequence numbers;
+   * without it, a partition has one at a time, so retries never reorder records.
+   * @default 5
+   */
   readonly maxInFlightRequests?: number;
   /** How long to wait for the broker's answer to a produce request. @default 30000 */
   readonly requestTimeoutMs?: number;
@@ -48,7 +64,10 @@ const DEFAULTS: ResolvedSettings = {
   clientId: 'avrokit',
   acks: 'all',
   compression: 'none',
-  retries: 5,
+  retries: 2_147_483_647,
+  deliveryTimeoutMs: 120_000,
+  retryBackoffMs: 100,
+  retryBackoffMaxMs: 1_000,
   idempotent: true,
   maxInFlightRequests: 5,
   requestTimeoutMs: 30_000,
@@ -94,6 +113,9 @@ export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
     throw new OptionsError('clientId', 'must be a non-empty string');
   if (typeof s.idempotent !== 'boolean') throw new OptionsError('idempotent', 'must be true or false');
   integer('retries', s.retries, 0);
+  integer('deliveryTimeoutMs', s.deliveryTimeoutMs, 1);
+  integer('retryBackoffMs', s.retryBackoffMs, 0);
+  integer('retryBackoffMaxMs', s.retryBackoffMaxMs, 0);
   integer('maxInFlightRequests', s.maxInFlightRequests, 1);
   integer('requestTimeoutMs', s.requestTimeoutMs, 1);
   integer('lingerMs', s.lingerMs, 0);
@@ -102,7 +124,7 @@ export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
   integer('bufferMemory', s.bufferMemory, 1);
   integer('maxBlockMs', s.maxBlockMs, 0);
   // As in Java: idempotence is the default only where it can hold; asked for explicitly, it must.
-  if (settings.idempotent === undefined && (s.acks !== 'all' || s.maxInFlightRequests > 5))
+  if (settings.idempotent === undefined && (s.acks !== 'all' || s.maxInFlightRequests > 5 || s.retries === 0))
     s.idempotent = false;
   if (s.idempotent) {
     // The same checks Java's ProducerConfig makes when enable.idempotence is set explicitly.
@@ -112,12 +134,32 @@ export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
         `must be 'all' when idempotent is true (got ${s.acks}); set idempotent: false`,
       );
     }
+    if (s.retries === 0) {
+      throw new OptionsError(
+        'retries',
+        'must be at least 1 when idempotent is true (got 0); set idempotent: false',
+      );
+    }
     if (s.maxInFlightRequests > 5) {
       throw new OptionsError(
         'maxInFlightRequests',
         `must be at most 5 when idempotent is true (got ${s.maxInFlightRequests})`,
       );
     }
+  }
+  if (s.retryBackoffMaxMs < s.retryBackoffMs) {
+    // Java raises the maximum to the initial backoff rather than refusing the pair.
+    s.retryBackoffMaxMs = s.retryBackoffMs;
+  }
+  if (s.deliveryTimeoutMs < s.lingerMs + s.requestTimeoutMs) {
+    // Java refuses a delivery timeout given shorter than one linger and one request; a default one it raises.
+    if (settings.deliveryTimeoutMs !== undefined) {
+      throw new OptionsError(
+        'deliveryTimeoutMs',
+        `(${s.deliveryTimeoutMs}) must be at least lingerMs + requestTimeoutMs (${s.lingerMs + s.requestTimeoutMs})`,
+      );
+    }
+    s.deliveryTimeoutMs = s.lingerMs + s.requestTimeoutMs;
   }
   if (s.maxRequestSize > s.bufferMemory) {
     throw new OptionsError(

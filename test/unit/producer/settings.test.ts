@@ -14,6 +14,31 @@ test("defaults follow the Java producer's", () => {
   assert.equal(s.requestTimeoutMs, 30000);
   assert.equal(s.maxInFlightRequests, 5);
   assert.equal(s.compression, 'none');
+  assert.equal(s.retries, 2147483647);
+  assert.equal(s.deliveryTimeoutMs, 120000);
+  assert.equal(s.retryBackoffMs, 100);
+  assert.equal(s.retryBackoffMaxMs, 1000);
+});
+
+test('retries: 0 turns default idempotence off, as Java does, and is refused with idempotent: true', () => {
+  assert.equal(resolveSettings({ retries: 0 }).idempotent, false);
+  assert.throws(
+    () => resolveSettings({ retries: 0, idempotent: true }),
+    (err: unknown) => err instanceof OptionsError && err.context.option === 'retries',
+  );
+});
+
+test('deliveryTimeoutMs covers at least one linger and one request, as Java requires', () => {
+  assert.throws(
+    () => resolveSettings({ deliveryTimeoutMs: 1000, requestTimeoutMs: 5000 }),
+    (err: unknown) =>
+      err instanceof OptionsError &&
+      err.context.option === 'deliveryTimeoutMs' &&
+      /at least lingerMs \+ requestTimeoutMs \(5005\)/.test(err.message),
+  );
+  // Left at its default, it is raised instead (Java does the same).
+  assert.equal(resolveSettings({ requestTimeoutMs: 200_000 }).deliveryTimeoutMs, 200_005);
+  assert.equal(resolveSettings({ retryBackoffMs: 2000 }).retryBackoffMaxMs, 2000);
 });
 
 test('idempotence is dropped by default where it cannot hold, and refused where it was asked for', () => {
@@ -34,6 +59,8 @@ test('invalid settings fail at construction, naming the setting', () => {
     [{ lingerMs: -1 }, /invalid option lingerMs: must be an integer from 0/],
     [{ batchSize: 0 }, /batchSize/],
     [{ retries: 1.5 }, /retries/],
+    [{ deliveryTimeoutMs: 0 }, /deliveryTimeoutMs/],
+    [{ retryBackoffMs: -1 }, /retryBackoffMs/],
     [{ maxBlockMs: 'soon' }, /maxBlockMs/],
     [{ clientId: '' }, /clientId/],
     [

@@ -1,0 +1,61 @@
+/**
+ * Kafka's error codes a Produce answer can carry, with the Java client's verdict on each: retriable
+ * (the Java producer retries the batch until delivery.timeout.ms) or not (the batch fails), and
+ * whether the answer means the client's metadata is stale. Codes and names are Kafka's own
+ * (org.apache.kafka.common.protocol.Errors); avrokit reports them in `brokerError`/`brokerErrorCode`.
+ */
+export interface BrokerErrorInfo {
+  readonly name: string;
+  readonly retriable: boolean;
+  /** The leader moved or is unknown: refresh metadata before retrying. */
+  readonly staleMetadata?: boolean;
+}
+
+export const NONE = 0;
+export const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+export const DUPLICATE_SEQUENCE_NUMBER = 46;
+export const UNKNOWN_PRODUCER_ID = 59;
+export const MESSAGE_TOO_LARGE = 10;
+export const RECORD_LIST_TOO_LARGE = 18;
+export const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
+  [-1]: { name: 'UNKNOWN_SERVER_ERROR', retriable: false },
+  1: { name: 'OFFSET_OUT_OF_RANGE', retriable: false },
+  2: { name: 'CORRUPT_MESSAGE', retriable: true },
+  [UNKNOWN_TOPIC_OR_PARTITION]: { name: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true, staleMetadata: true },
+  4: { name: 'INVALID_FETCH_SIZE', retriable: false },
+  5: { name: 'LEADER_NOT_AVAILABLE', retriable: true, staleMetadata: true },
+  6: { name: 'NOT_LEADER_OR_FOLLOWER', retriable: true, staleMetadata: true },
+  7: { name: 'REQUEST_TIMED_OUT', retriable: true },
+  8: { name: 'BROKER_NOT_AVAILABLE', retriable: false },
+  9: { name: 'REPLICA_NOT_AVAILABLE', retriable: true, staleMetadata: true },
+  [MESSAGE_TOO_LARGE]: { name: 'MESSAGE_TOO_LARGE', retriable: false },
+  13: { name: 'NETWORK_EXCEPTION', retriable: true, staleMetadata: true },
+  17: { name: 'INVALID_TOPIC_EXCEPTION', retriable: false },
+  [RECORD_LIST_TOO_LARGE]: { name: 'RECORD_LIST_TOO_LARGE', retriable: false },
+  19: { name: 'NOT_ENOUGH_REPLICAS', retriable: true },
+  20: { name: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', retriable: true },
+  21: { name: 'INVALID_REQUIRED_ACKS', retriable: false },
+  29: { name: 'TOPIC_AUTHORIZATION_FAILED', retriable: false },
+  31: { name: 'CLUSTER_AUTHORIZATION_FAILED', retriable: false },
+  32: { name: 'INVALID_TIMESTAMP', retriable: false },
+  35: { name: 'UNSUPPORTED_VERSION', retriable: false },
+  43: { name: 'UNSUPPORTED_FOR_MESSAGE_FORMAT', retriable: false },
+  [OUT_OF_ORDER_SEQUENCE_NUMBER]: { name: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false },
+  [DUPLICATE_SEQUENCE_NUMBER]: { name: 'DUPLICATE_SEQUENCE_NUMBER', retriable: false },
+  47: { name: 'INVALID_PRODUCER_EPOCH', retriable: false },
+  53: { name: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', retriable: false },
+  56: { name: 'KAFKA_STORAGE_ERROR', retriable: true, staleMetadata: true },
+  [UNKNOWN_PRODUCER_ID]: { name: 'UNKNOWN_PRODUCER_ID', retriable: false },
+  74: { name: 'FENCED_LEADER_EPOCH', retriable: true, staleMetadata: true },
+  75: { name: 'UNKNOWN_LEADER_EPOCH', retriable: true, staleMetadata: true },
+  87: { name: 'INVALID_RECORD', retriable: false },
+  89: { name: 'THROTTLING_QUOTA_EXCEEDED', retriable: true },
+  90: { name: 'PRODUCER_FENCED', retriable: false },
+};
+
+/** What the Java client makes of an error code; an unknown code is not retriable. */
+export function brokerError(code: number): BrokerErrorInfo {
+  return TABLE[code] ?? { name: `UNKNOWN_ERROR_CODE_${code}`, retriable: false };
+}

@@ -1,0 +1,84 @@
+import { ProducerError } from './errors.js';
+import type { BatchRecord } from './record-batch.js';
+
+/** A record for `send`: the chapter's ProducerRecord without the topic. */
+export interface ProducerRecord<K, V> {
+  readonly value: V;
+  readonly key?: K;
+  /** Overrides the partitioner. */
+  readonly partition?: number;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /** Milliseconds since the epoch, or a Date. @default the time of `send` */
+  readonly timestamp?: number | Date;
+}
+
+// Bytes a record costs in a v2 batch beyond key, value and headers (length, attributes, deltas, counts).
+const RECORD_OVERHEAD = 21;
+
+/** Refuses a record whose shape is wrong before anything is serialized. */
+export function checkRecordShape(
+  topic: string,
+  record: unknown,
+): asserts record is ProducerRecord<unknown, unknown> {
+  if (record === null || typeof record !== 'object' || !('value' in record)) {
+    throw new ProducerError(
+      'PRODUCER_INVALID_RECORD',
+      `a record for ${topic} needs a value: { key?, value, … }`,
+      {
+        context: { topic },
+      },
+    );
+  }
+}
+
+/**
+ * The serialized record as the batch takes it, and the bytes it holds in bufferMemory; headers,
+ * timestamp and size are checked here, so a bad record fails before anything is buffered.
+ */
+export function toBatchRecord(
+  topic: string,
+  record: ProducerRecord<unknown, unknown>,
+  key: Buffer | null,
+  value: Buffer,
+  sentAt: number,
+  maxRequestSize: number,
+): { record: BatchRecord; size: number } {
+  let size = RECORD_OVERHEAD + value.length + (key?.length ?? 0);
+  const headers = record.headers;
+  if (headers !== undefined) {
+    if (typeof headers !== 'object' || headers === null) {
+      throw new ProducerError('PRODUCER_INVALID_RECORD', `headers must be an object of strings or Buffers`, {
+        context: { topic },
+      });
+    }
+    for (const [name, header] of Object.entries(headers)) {
+      if (typeof header !== 'string' && !Buffer.isBuffer(header)) {
+        throw new ProducerError('PRODUCER_INVALID_RECORD', `header ${name} must be a string or a Buffer`, {
+          context: { topic, header: name },
+        });
+      }
+      size +=
+        Buffer.byteLength(name) +
+        (typeof header === 'string' ? Buffer.byteLength(header) : header.length) +
+        10;
+    }
+  }
+  const timestamp = record.timestamp === undefined ? sentAt : Number(record.timestamp);
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw new ProducerError(
+      'PRODUCER_INVALID_RECORD',
+      `timestamp must be a non-negative millisecond count or a Date`,
+      {
+        context: { topic },
+      },
+    );
+  }
+  if (size > maxRequestSize) {
+    throw new ProducerError(
+      'PRODUCER_RECORD_TOO_LARGE',
+      `the record is ${size} bytes when serialized, more than maxRequestSize (${maxRequestSize})`,
+      { context: { topic, recordBytes: size, maxRequestSize } },
+    );
+  }
+  return { record: { key, value, headers, timestamp }, size };
+}
