@@ -23,13 +23,12 @@ export class TcpFaultProxy {
   }
 
   static async start(target: { host: string; port: number }): Promise<TcpFaultProxy> {
-    let proxy: TcpFaultProxy | undefined;
-    const server = createServer((client) => proxy!.handle(client));
+    const holder: { proxy?: TcpFaultProxy } = {};
+    const server = createServer((client) => holder.proxy?.handle(client));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (typeof address !== 'object' || address === null) throw new Error('the proxy has no address');
-    proxy = new TcpFaultProxy(target, address.port, server);
-    return proxy;
+    return (holder.proxy = new TcpFaultProxy(target, address.port, server));
   }
 
   /** From now on, every n-th request written by a client is cut halfway (0: never). */
