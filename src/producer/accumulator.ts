@@ -121,6 +121,7 @@ export interface AccumulatorOptions {
  */
 export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>();
+  private readonly byTopic = new Map<string, PartitionQueue[]>();
 
   constructor(private readonly options: AccumulatorOptions) {}
 
@@ -184,9 +185,15 @@ export class RecordAccumulator {
   }
 
   private queueFor(topic: string, partition: number): PartitionQueue {
-    const key = partitionKey(topic, partition);
-    let queue = this.queues.get(key);
-    if (!queue) this.queues.set(key, (queue = new PartitionQueue(key, topic, partition)));
+    // By topic, then an array by partition: no key string built per record.
+    let byPartition = this.byTopic.get(topic);
+    if (!byPartition) this.byTopic.set(topic, (byPartition = []));
+    let queue = byPartition[partition];
+    if (!queue) {
+      const key = partitionKey(topic, partition);
+      queue = byPartition[partition] = new PartitionQueue(key, topic, partition);
+      this.queues.set(key, queue);
+    }
     return queue;
   }
 

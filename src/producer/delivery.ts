@@ -34,44 +34,68 @@ export class Delivery<T> extends Promise<T> {
 
 const markHandled = (promise: Promise<unknown>) => Promise.prototype.then.call(promise, undefined, () => {});
 
-/** The producer's side of one record's Delivery. */
+/** Called with the outcome of a send in the callback form. */
+export type DeliveryCallback = (error: unknown, metadata: RecordMetadata | undefined) => void;
+
+/**
+ * The producer's side of one record's outcome: a {@link Delivery} promise, or — for the callback
+ * form — the callback alone, so a fire-many loop allocates no promise per record.
+ */
 export class DeliveryHandle {
-  readonly promise: Delivery<RecordMetadata>;
-  private resolveFn!: (metadata: RecordMetadata) => void;
-  private rejectFn!: (error: unknown) => void;
+  readonly promise: Delivery<RecordMetadata> | undefined;
+  private resolveFn: ((metadata: RecordMetadata) => void) | undefined;
+  private rejectFn: ((error: unknown) => void) | undefined;
   private settled = false;
 
   constructor(
     private readonly topic: string,
     private readonly onError: ErrorHook,
+    private readonly callback?: DeliveryCallback,
   ) {
-    this.promise = new Delivery<RecordMetadata>((resolve, reject) => {
-      this.resolveFn = resolve;
-      this.rejectFn = reject;
-    });
+    if (!callback) {
+      this.promise = new Delivery<RecordMetadata>((resolve, reject) => {
+        this.resolveFn = resolve;
+        this.rejectFn = reject;
+      });
+    }
   }
 
   succeed(metadata: RecordMetadata): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolveFn(metadata);
+    if (this.callback) this.call(null, metadata);
+    else this.resolveFn!(metadata);
   }
 
   fail(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    // Decided a turn later, so `await producer.send(...)` right after the call counts as listening
-    // even when the record failed synchronously (a serialization error).
+    // Decided a turn later: callbacks are never called from inside `send`, and `await producer.send(...)`
+    // right after the call counts as listening even when the record failed synchronously.
     setImmediate(() => {
-      if (!this.promise.observed) {
-        markHandled(this.promise);
-        try {
-          this.onError(error, { topic: this.topic });
-        } catch {
-          // An error hook that throws must not take the producer down with it.
-        }
+      if (this.callback) return this.call(error, undefined);
+      const promise = this.promise!;
+      if (!promise.observed) {
+        markHandled(promise);
+        this.report(error);
       }
-      this.rejectFn(error);
+      this.rejectFn!(error);
     });
+  }
+
+  private call(error: unknown, metadata: RecordMetadata | undefined): void {
+    try {
+      this.callback!(error, metadata);
+    } catch (thrown) {
+      this.report(thrown);
+    }
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.onError(error, { topic: this.topic });
+    } catch {
+      // An error hook that throws must not take the producer down with it.
+    }
   }
 }

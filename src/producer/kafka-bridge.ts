@@ -115,8 +115,26 @@ export interface KafkaBridgeOptions {
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'> | undefined;
 }
 
+/** What the producer and its sender need of a cluster: metadata, connected brokers, a producer id. */
+export interface ClusterConnection {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** Loads metadata for these topics (and keeps them in every later refresh). */
+  addTopics(topics: readonly string[]): Promise<void>;
+  /** Fetches the metadata of every topic this producer has sent to, again. */
+  refreshMetadata(): Promise<void>;
+  /** Partitions and leaders of a topic from the cached metadata; empty if the topic is unknown. */
+  partitions(topic: string): PartitionLeader[];
+  /** A topic's partition count from the cached metadata, or undefined if the topic is not in it. */
+  partitionCount(topic: string): number | undefined;
+  /** The broker with this id, connected. */
+  broker(nodeId: number): Promise<BrokerConnection>;
+  /** A producer id and epoch for an idempotent producer. */
+  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
+}
+
 /** kafkajs' Cluster behind the few calls the producer makes. */
-export class KafkaBridge {
+export class KafkaBridge implements ClusterConnection {
   private readonly cluster: KafkajsCluster;
   private readonly connections = new Map<number, BrokerConnection>();
   /** Partition counts read from one metadata answer (kafkajs replaces the object on every refresh). */

@@ -6,12 +6,12 @@ import { AvroSerde, type AvroSerdeOptions, type PreparedSerializer } from '../se
 import { encodeRawKey } from '../serde/raw-keys.js';
 import { RecordAccumulator, type ProducerBatch } from './accumulator.js';
 import { BufferPool } from './buffer-pool.js';
-import { DeliveryHandle, type ErrorHook, type RecordMetadata } from './delivery.js';
+import { DeliveryHandle, type DeliveryCallback, type ErrorHook, type RecordMetadata } from './delivery.js';
 import { fromKafkaJs, ProducerError } from './errors.js';
-import { KafkaBridge } from './kafka-bridge.js';
+import { KafkaBridge, type ClusterConnection } from './kafka-bridge.js';
 import { PartitionChooser, type Partitioner } from './partitioner.js';
-import { initCompression } from './record-batch.js';
-import { checkRecordShape, toBatchRecord, type ProducerRecord } from './record.js';
+import { initCompression, type BatchRecord } from './record-batch.js';
+import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
 import { ProducerIdentity } from './producer-identity.js';
 import { Sender } from './sender.js';
 import { resolveSettings, type ProducerSettings, type ResolvedSettings } from './settings.js';
@@ -19,7 +19,7 @@ import { resolveSettings, type ProducerSettings, type ResolvedSettings } from '.
 export type { Partitioner, PartitionerContext } from './partitioner.js';
 export type { ProducerRecord } from './record.js';
 
-export type SendCallback = (error: unknown, metadata: RecordMetadata | undefined) => void;
+export type SendCallback = DeliveryCallback;
 
 export interface ProducerOptions<M extends TopicMapShape> extends ProducerSettings {
   /** Bootstrap brokers, `host:port`. */
@@ -105,7 +105,7 @@ interface Serialized {
 
 class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   private readonly settings: ResolvedSettings;
-  private readonly bridge: KafkaBridge;
+  private readonly bridge: ClusterConnection;
   private readonly serde: AvroSerde;
   private readonly pool: BufferPool;
   private readonly accumulator: RecordAccumulator;
@@ -125,7 +125,17 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   private drainWaiters: (() => void)[] = [];
   private counters = { recordsSent: 0, recordsFailed: 0, batchesSent: 0 };
 
-  constructor(options: ProducerOptions<M>) {
+  constructor(
+    options: ProducerOptions<M>,
+    connectTo: (settings: ResolvedSettings) => ClusterConnection = (settings) =>
+      new KafkaBridge({
+        brokers: options.brokers,
+        clientId: settings.clientId,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        allowAutoTopicCreation: false,
+        kafka: options.kafka,
+      }),
+  ) {
     if (!options || typeof options !== 'object')
       throw new OptionsError('options', 'createProducer needs options');
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
@@ -142,13 +152,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     this.topics = options.topics as unknown as Readonly<Record<string, TopicBinding>>;
     this.partitions = new PartitionChooser(options.partitioner);
     this.onError = options.onError ?? defaultErrorHook;
-    this.bridge = new KafkaBridge({
-      brokers: options.brokers,
-      clientId: settings.clientId,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      allowAutoTopicCreation: false,
-      kafka: options.kafka,
-    });
+    this.bridge = connectTo(settings);
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
     this.pool = new BufferPool(settings.bufferMemory, settings.maxBlockMs);
     this.accumulator = new RecordAccumulator({
@@ -204,19 +208,8 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     record: ProducerRecord<M[T]['key'], M[T]['value']>,
     callback?: SendCallback,
   ): Promise<RecordMetadata> | void {
-    const delivery = new DeliveryHandle(topic, this.onError);
-    if (callback) {
-      delivery.promise.then(
-        (metadata) => this.callBack(callback, topic, null, metadata),
-        (error: unknown) => this.callBack(callback, topic, error, undefined),
-      );
-    }
-    const prepared: Prepared = {
-      topic,
-      sentAt: Date.now(),
-      record: record as ProducerRecord<unknown, unknown>,
-      delivery,
-    };
+    const delivery = new DeliveryHandle(topic, this.onError, callback);
+    const sentAt = Date.now();
     try {
       if (this.closing) throw this.closedError();
       if (!this.connected) {
@@ -224,12 +217,15 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
           context: { topic },
         });
       }
-      if (this.slowPending > 0 || !this.sendNow(prepared)) this.sendLater(prepared);
+      const untyped = record as ProducerRecord<unknown, unknown>;
+      if (this.slowPending > 0 || !this.sendNow(topic, untyped, delivery, sentAt)) {
+        this.sendLater({ topic, record: untyped, delivery, sentAt });
+      }
     } catch (err) {
       this.failed(delivery, err);
     }
     // With a callback the promise is the callback's: the overloads say void.
-    return callback ? undefined : delivery.promise;
+    return delivery.promise;
   }
 
   get needsDrain(): boolean {
@@ -276,27 +272,36 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   /** The fast path: everything known, buffer space free — no promise, no await. */
-  private sendNow(prepared: Prepared): boolean {
-    const binding = this.binding(prepared.topic);
-    const partitionCount = this.bridge.partitionCount(prepared.topic);
-    const value = this.serde.preparedFor(prepared.topic, binding.value.type);
-    const key =
-      binding.key.kind === 'avro' ? this.serde.preparedFor(prepared.topic, binding.key.type, true) : null;
+  private sendNow(
+    topic: string,
+    record: ProducerRecord<unknown, unknown>,
+    delivery: DeliveryHandle,
+    sentAt: number,
+  ): boolean {
+    const binding = this.binding(topic);
+    const partitionCount = this.bridge.partitionCount(topic);
+    const value = this.serde.preparedFor(topic, binding.value.type);
+    const key = binding.key.kind === 'avro' ? this.serde.preparedFor(topic, binding.key.type, true) : null;
     if (partitionCount === undefined || !value || key === undefined) return false;
-    const serialized = this.serialize(prepared, binding, value, key);
-    const { record, size } = toBatchRecord(
-      prepared.topic,
-      prepared.record,
-      serialized.key,
-      serialized.value,
-      prepared.sentAt,
-      this.settings.maxRequestSize,
-    );
+    checkRecordShape(topic, record);
+    const keyBytes = this.keyBytes(topic, binding.key, record.key, key);
+    // The value is copied into the batch at once, so it can stay in the serde's scratch space until then.
+    const valueBytes = value.serializeTransient(record.value);
+    const size = recordSize(topic, record, keyBytes, valueBytes, this.settings.maxRequestSize);
+    const timestamp = recordTimestamp(topic, record, sentAt);
     if (!this.pool.tryReserve(size)) {
-      this.sendLater(prepared, serialized);
+      this.sendLater({ topic, record, delivery, sentAt }, { key: keyBytes, value: Buffer.from(valueBytes) });
       return true;
     }
-    this.append(prepared, record, size, partitionCount);
+    this.append(
+      topic,
+      record,
+      { key: keyBytes, value: valueBytes, headers: record.headers, timestamp },
+      size,
+      delivery,
+      partitionCount,
+      sentAt,
+    );
     return true;
   }
 
@@ -306,28 +311,29 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     const previous = this.slowTail;
     this.slowTail = (async () => {
       await previous;
+      const { topic, record, delivery, sentAt } = prepared;
       try {
-        const binding = this.binding(prepared.topic);
+        const binding = this.binding(topic);
         const [partitionCount, value, key] = await Promise.all([
-          this.partitionCount(prepared.topic),
-          this.serde.prepare(prepared.topic, binding.value.type),
-          binding.key.kind === 'avro'
-            ? this.serde.prepare(prepared.topic, binding.key.type, { isKey: true })
-            : null,
+          this.partitionCount(topic),
+          this.serde.prepare(topic, binding.value.type),
+          binding.key.kind === 'avro' ? this.serde.prepare(topic, binding.key.type, { isKey: true }) : null,
         ]);
-        const bytes = serialized ?? this.serialize(prepared, binding, value, key);
-        const { record, size } = toBatchRecord(
-          prepared.topic,
-          prepared.record,
-          bytes.key,
-          bytes.value,
-          prepared.sentAt,
-          this.settings.maxRequestSize,
-        );
-        await this.pool.reserve(size, { topic: prepared.topic }, prepared.sentAt + this.settings.maxBlockMs);
-        this.append(prepared, record, size, partitionCount);
+        let bytes = serialized;
+        if (!bytes) {
+          checkRecordShape(topic, record);
+          bytes = {
+            key: this.keyBytes(topic, binding.key, record.key, key),
+            value: value.serialize(record.value),
+          };
+        }
+        const size = recordSize(topic, record, bytes.key, bytes.value, this.settings.maxRequestSize);
+        const timestamp = recordTimestamp(topic, record, sentAt);
+        await this.pool.reserve(size, { topic }, sentAt + this.settings.maxBlockMs);
+        const batchRecord = { key: bytes.key, value: bytes.value, headers: record.headers, timestamp };
+        this.append(topic, record, batchRecord, size, delivery, partitionCount, Date.now());
       } catch (err) {
-        this.failed(prepared.delivery, err);
+        this.failed(delivery, err);
       } finally {
         this.slowPending--;
         this.notifyDrained();
@@ -379,17 +385,6 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     return binding;
   }
 
-  /** Key and value to bytes; every problem with the record surfaces here, before anything is buffered. */
-  private serialize(
-    { topic, record }: Prepared,
-    binding: TopicBinding,
-    value: PreparedSerializer,
-    key: PreparedSerializer | null,
-  ): Serialized {
-    checkRecordShape(topic, record);
-    return { key: this.keyBytes(topic, binding.key, record.key, key), value: value.serialize(record.value) };
-  }
-
   private keyBytes(
     topic: string,
     binding: TopicBinding['key'],
@@ -414,19 +409,22 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   private append(
-    prepared: Prepared,
-    record: ReturnType<typeof toBatchRecord>['record'],
+    topic: string,
+    record: ProducerRecord<unknown, unknown>,
+    batchRecord: BatchRecord,
     size: number,
+    delivery: DeliveryHandle,
     partitionCount: number,
+    now: number,
   ): void {
     let partition: number;
     try {
-      partition = this.partitions.choose(prepared.topic, prepared.record, record.key, partitionCount);
+      partition = this.partitions.choose(topic, record, batchRecord.key, partitionCount);
     } catch (err) {
       this.pool.release(size);
       throw err;
     }
-    this.accumulator.append(prepared.topic, partition, record, size, prepared.delivery, Date.now());
+    this.accumulator.append(topic, partition, batchRecord, size, delivery, now);
   }
 
   private completed(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
@@ -460,19 +458,6 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     delivery.fail(error);
   }
 
-  private callBack(
-    callback: SendCallback,
-    topic: string,
-    error: unknown,
-    metadata: RecordMetadata | undefined,
-  ): void {
-    try {
-      callback(error, metadata);
-    } catch (thrown) {
-      this.onError(thrown, { topic });
-    }
-  }
-
   private notifyDrained(): void {
     if (this.drainWaiters.length > 0 && !this.needsDrain)
       for (const resolve of this.drainWaiters.splice(0)) resolve();
@@ -500,4 +485,15 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
  */
 export function createProducer<M extends TopicMapShape>(options: ProducerOptions<M>): Producer<M> {
   return new AvrokitProducer(options);
+}
+
+/**
+ * A producer over a cluster connection of the caller's: for measuring avrokit's own side without a
+ * network (bench/client-ceiling.bench.ts). Not part of the package's API.
+ */
+export function createProducerOver<M extends TopicMapShape>(
+  options: ProducerOptions<M>,
+  cluster: ClusterConnection,
+): Producer<M> {
+  return new AvrokitProducer(options, () => cluster);
 }

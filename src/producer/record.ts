@@ -1,5 +1,4 @@
 import { ProducerError } from './errors.js';
-import type { BatchRecord } from './record-batch.js';
 
 /** A record for `send`: the chapter's ProducerRecord without the topic. */
 export interface ProducerRecord<K, V> {
@@ -32,18 +31,17 @@ export function checkRecordShape(
 }
 
 /**
- * The serialized record as the batch takes it, and the bytes it holds in bufferMemory; headers,
- * timestamp and size are checked here, so a bad record fails before anything is buffered.
+ * The bytes a serialized record holds in bufferMemory; headers, timestamp and size are checked here,
+ * so a bad record fails before anything is buffered.
  */
-export function toBatchRecord(
+export function recordSize(
   topic: string,
   record: ProducerRecord<unknown, unknown>,
   key: Buffer | null,
   value: Buffer,
-  sentAt: number,
   maxRequestSize: number,
-): { record: BatchRecord; size: number } {
-  let size = RECORD_OVERHEAD + value.length + (key?.length ?? 0);
+): number {
+  let size = RECORD_OVERHEAD + value.length + (key === null ? 0 : key.length);
   const headers = record.headers;
   if (headers !== undefined) {
     if (typeof headers !== 'object' || headers === null) {
@@ -63,7 +61,24 @@ export function toBatchRecord(
         10;
     }
   }
-  const timestamp = record.timestamp === undefined ? sentAt : Number(record.timestamp);
+  if (size > maxRequestSize) {
+    throw new ProducerError(
+      'PRODUCER_RECORD_TOO_LARGE',
+      `the record is ${size} bytes when serialized, more than maxRequestSize (${maxRequestSize})`,
+      { context: { topic, recordBytes: size, maxRequestSize } },
+    );
+  }
+  return size;
+}
+
+/** The record's timestamp: its own (checked) or, as in Java, the time of `send`. */
+export function recordTimestamp(
+  topic: string,
+  record: ProducerRecord<unknown, unknown>,
+  sentAt: number,
+): number {
+  if (record.timestamp === undefined) return sentAt;
+  const timestamp = Number(record.timestamp);
   if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new ProducerError(
       'PRODUCER_INVALID_RECORD',
@@ -73,12 +88,5 @@ export function toBatchRecord(
       },
     );
   }
-  if (size > maxRequestSize) {
-    throw new ProducerError(
-      'PRODUCER_RECORD_TOO_LARGE',
-      `the record is ${size} bytes when serialized, more than maxRequestSize (${maxRequestSize})`,
-      { context: { topic, recordBytes: size, maxRequestSize } },
-    );
-  }
-  return { record: { key, value, headers, timestamp }, size };
+  return timestamp;
 }

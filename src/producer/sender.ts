@@ -10,7 +10,7 @@ import {
   UNKNOWN_TOPIC_OR_PARTITION,
 } from './broker-errors.js';
 import { ProducerError, fromKafkaJs, type ProducerErrorCode } from './errors.js';
-import type { BrokerConnection, KafkaBridge } from './kafka-bridge.js';
+import type { BrokerConnection, ClusterConnection } from './kafka-bridge.js';
 import {
   decodeProduceResponse,
   encodeProduceRequest,
@@ -73,7 +73,7 @@ export class Sender {
   readonly stats: SenderStats = { requests: 0, retries: 0 };
 
   constructor(
-    private readonly bridge: KafkaBridge,
+    private readonly bridge: ClusterConnection,
     private readonly accumulator: RecordAccumulator,
     private readonly identity: ProducerIdentity | undefined,
     private readonly options: SenderOptions,
@@ -291,7 +291,8 @@ export class Sender {
       for (const batch of batches) batch.queue.inFlight--;
       this.inFlightByBroker.set(nodeId, (this.inFlightByBroker.get(nodeId) ?? 1) - 1);
       this.requestsInFlight--;
-      this.wakeup();
+      // Room for another request now, as Java's sender loop would see: drain without waiting a turn.
+      this.drain();
     }
   }
 

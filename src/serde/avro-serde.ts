@@ -7,7 +7,7 @@ import type { ResolvedSchema, SchemaInput, SchemaReference } from '../registry/t
 import { formatIssues, SerdeError, valueIssues } from './errors.js';
 import { decodeRawKey, encodeRawKey, RAW_KEY_KINDS, type RawKeyKind } from './raw-keys.js';
 import { subjectFor, type SubjectStrategy } from './subject-strategy.js';
-import { encodeFramed, HEADER_SIZE, readSchemaId } from './wire-format.js';
+import { encodeFramed, encodeFramedTransient, HEADER_SIZE, readSchemaId } from './wire-format.js';
 
 /** avsc's options for building a Type (union wrapping, logical types, …). */
 export type TypeOptions = NonNullable<Parameters<typeof avro.Type.forSchema>[1]>;
@@ -80,6 +80,11 @@ export interface PreparedSerializer<T = unknown> {
   /** The type values are written with (the registered latest or pinned one in those modes). */
   readonly type: avro.Type;
   serialize(value: T): Buffer;
+  /**
+   * `serialize` into space shared by every serializer: the returned bytes are valid only until the next
+   * serialization. For callers that copy them straight away; everyone else wants `serialize`.
+   */
+  serializeTransient(value: T): Buffer;
 }
 
 type PreparedEntry = PreparedSerializer | Promise<PreparedSerializer>;
@@ -384,33 +389,35 @@ export class AvroSerde {
     const type = writer;
     // Records this serde writes can be read back without asking the registry for their schema.
     if (!(this.writerTypes.get(schemaId) instanceof avro.Type)) this.writerTypes.set(schemaId, type);
+    const encode = (value: unknown, encoder: typeof encodeFramed): Buffer => {
+      try {
+        return encoder(type, schemaId, value);
+      } catch (err) {
+        // The happy path pays nothing for validation (avsc's writers check as they go); only a failed
+        // write walks the value again to say exactly where and why.
+        const issues = valueIssues(type, value);
+        const where = `${isKey ? 'key' : 'value'} for topic "${topic}" (subject ${subject}, schema id ${schemaId})`;
+        if (issues.length === 0) {
+          // avsc's message quotes the value, which may be personal data: it stays in `cause` only.
+          throw new SerdeError('SERDE_INVALID_VALUE', `could not encode the ${where}`, {
+            context: { topic, subject, schemaId, isKey },
+            cause: err,
+          });
+        }
+        throw new SerdeError('SERDE_INVALID_VALUE', `invalid ${where}: ${formatIssues(issues)}`, {
+          context: { topic, subject, schemaId, isKey, path: issues[0]?.path },
+          issues,
+        });
+      }
+    };
     return {
       topic,
       isKey,
       subject,
       schemaId,
       type,
-      serialize(value: unknown): Buffer {
-        try {
-          return encodeFramed(type, schemaId, value);
-        } catch (err) {
-          // The happy path pays nothing for validation (avsc's writers check as they go); only a failed
-          // write walks the value again to say exactly where and why.
-          const issues = valueIssues(type, value);
-          const where = `${isKey ? 'key' : 'value'} for topic "${topic}" (subject ${subject}, schema id ${schemaId})`;
-          if (issues.length === 0) {
-            // avsc's message quotes the value, which may be personal data: it stays in `cause` only.
-            throw new SerdeError('SERDE_INVALID_VALUE', `could not encode the ${where}`, {
-              context: { topic, subject, schemaId, isKey },
-              cause: err,
-            });
-          }
-          throw new SerdeError('SERDE_INVALID_VALUE', `invalid ${where}: ${formatIssues(issues)}`, {
-            context: { topic, subject, schemaId, isKey, path: issues[0]?.path },
-            issues,
-          });
-        }
-      },
+      serialize: (value: unknown): Buffer => encode(value, encodeFramed),
+      serializeTransient: (value: unknown): Buffer => encode(value, encodeFramedTransient),
     };
   }
 }
