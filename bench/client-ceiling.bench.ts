@@ -5,6 +5,7 @@
  * million records a second; this measures whether the part avrokit writes can keep up with that.
  *
  *   npm run bench:ceiling      (the registry is asked once for the schema id; starts the stack if needed)
+ *   npm run bench:memory       (10,000,000 records: peak RSS growth against bufferMemory + 64 MiB)
  */
 import { topics as generatedTopics, type TopicMap } from '../schemas/generated/index.js';
 import { SchemaRegistry, type Topics } from '../src/index.js';
@@ -93,6 +94,7 @@ await producer.send(topic, { key: keys[0]!, value: customers[0]! });
 let acknowledged = 0;
 let failed = 0;
 const done = (err: unknown) => (err ? failed++ : acknowledged++);
+const BUFFER_MEMORY = 32 * 1024 * 1024; // the producer's default bufferMemory
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;
 const start = process.hrtime.bigint();
@@ -120,6 +122,8 @@ process.stdout.write(
     `  ${Math.round(rate).toLocaleString('en-US')} records/s (target ≥ 1,000,000)  ${seconds.toFixed(2)} s; ` +
     `${Math.round(RECORDS / cpuSeconds).toLocaleString('en-US')} records per CPU-second (${cpuSeconds.toFixed(2)} s of CPU)\n  ` +
     `${cluster.broker1.requests.toLocaleString('en-US')} ProduceRequests, ${(cluster.broker1.requestBytes / 2 ** 20).toFixed(0)} MiB  ` +
-    `acknowledged ${acknowledged.toLocaleString('en-US')}, failed ${failed}  RSS peak +${((rssPeak - rssBefore) / 2 ** 20).toFixed(0)} MiB\n`,
+    `acknowledged ${acknowledged.toLocaleString('en-US')}, failed ${failed}\n` +
+    `  memory: RSS ${(rssBefore / 2 ** 20).toFixed(0)} MiB before sending, peak ${(rssPeak / 2 ** 20).toFixed(0)} MiB: ` +
+    `+${((rssPeak - rssBefore) / 2 ** 20).toFixed(0)} MiB (target ≤ bufferMemory + 64 MiB = ${(BUFFER_MEMORY / 2 ** 20 + 64).toFixed(0)} MiB)\n`,
 );
 if (up.outcome === 'started') await stackDown();
