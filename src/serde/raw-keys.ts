@@ -1,4 +1,4 @@
-import { SerdeError } from './errors.js';
+import { describeActual, SerdeError } from './errors.js';
 
 /**
  * Keys written the way Kafka's own Java serializers write them, without Avro or a schema id:
@@ -16,11 +16,23 @@ export type RawKeyValue<K extends RawKeyKind> = K extends 'string'
 
 export const RAW_KEY_KINDS: readonly RawKeyKind[] = ['string', 'int', 'long', 'bytes'];
 
+const EXPECTED: Record<RawKeyKind, string> = {
+  string: 'string (written as UTF-8)',
+  int: 'int (a 32-bit integer)',
+  long: 'long (a safe integer, or a bigint within ±2^63)',
+  bytes: 'bytes (a Buffer)',
+};
+
 function invalid(kind: RawKeyKind, value: unknown, topic: string): SerdeError {
-  return new SerdeError('SERDE_INVALID_VALUE', `key for topic "${topic}" is not a valid ${kind}`, {
-    context: { topic, isKey: true, expected: kind, actual: typeof value },
-    issues: [{ path: '', expected: kind, actual: typeof value }],
-  });
+  const actual = describeActual(value);
+  return new SerdeError(
+    'SERDE_INVALID_VALUE',
+    `key for topic "${topic}" is not a valid ${kind}: expected ${EXPECTED[kind]}, got ${actual}`,
+    {
+      context: { topic, isKey: true, expected: kind, actual },
+      issues: [{ path: '', expected: EXPECTED[kind], actual }],
+    },
+  );
 }
 
 export function encodeRawKey(kind: RawKeyKind, value: unknown, topic: string): Buffer {

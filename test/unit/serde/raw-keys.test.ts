@@ -28,7 +28,11 @@ test('raw keys read back, longs beyond 2^53 as bigint', () => {
 test('values of the wrong kind are refused, naming the topic', () => {
   assert.throws(() => encodeRawKey('int', 1.5, 'orders'), {
     code: 'SERDE_INVALID_VALUE',
-    message: /topic "orders" is not a valid int/,
+    message:
+      /topic "orders" is not a valid int: expected int \(a 32-bit integer\), got number \(not an integer\)/,
+  });
+  assert.throws(() => encodeRawKey('long', 2 ** 53, 'orders'), {
+    message: /expected long \(a safe integer, or a bigint within ±2\^63\), got integer beyond ±\(2\^53 − 1\)/,
   });
   assert.throws(() => encodeRawKey('int', 2 ** 31, 'orders'), { code: 'SERDE_INVALID_VALUE' });
   assert.throws(() => encodeRawKey('long', 2 ** 64, 'orders'), { code: 'SERDE_INVALID_VALUE' });
