@@ -30,8 +30,17 @@ export interface CompileResult {
   readonly errors: readonly string[];
 }
 
+/** The TypeScript compilers the project supports: `typescript` (5.x) and the alias `typescript-7`. */
+export const TYPESCRIPT_VERSIONS = ['5', '7'] as const;
+export type TypeScriptVersion = (typeof TYPESCRIPT_VERSIONS)[number];
+
+/** The `tsc` of one TypeScript version, by path: both packages install a bin named tsc. */
+export function tscOf(version: TypeScriptVersion): string {
+  return join(repoRoot, 'node_modules', version === '5' ? 'typescript' : 'typescript-7', 'bin', 'tsc');
+}
+
 /** Type-checks the given folder with `tsc --strict` (and the repository's other strictness flags). */
-export function compile(dir: string): CompileResult {
+export function compile(dir: string, version: TypeScriptVersion = '5'): CompileResult {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -53,8 +62,10 @@ export function compile(dir: string): CompileResult {
       include: ['./**/*.ts'],
     }),
   );
-  const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync(tsc, ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', cwd: repoRoot });
+  const result = spawnSync(process.execPath, [tscOf(version), '-p', join(dir, 'tsconfig.json')], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+  });
   const errors = `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.includes('error TS'));
   return { ok: result.status === 0, errors };
 }
