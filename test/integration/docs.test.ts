@@ -10,7 +10,13 @@ import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { runCli } from '../support/cli.js';
 import { testCluster } from '../support/cluster.js';
-import { repoRoot, scratchDir, tscOf } from '../support/typescript.js';
+import {
+  APP_COMPILER_OPTIONS,
+  generateExamples,
+  repoRoot,
+  scratchDir,
+  tscOf,
+} from '../support/typescript.js';
 
 interface Block {
   /** `README.md:42`: where the block starts. */
@@ -53,29 +59,11 @@ after(() => scratch.dispose());
  * `./generated/index.js` (here: generated from schemas/ with `avrokit gen --topics`).
  */
 function setUp(): void {
-  const gen = runCli([
-    'gen',
-    join(repoRoot, 'schemas'),
-    '--out',
-    join(scratch.dir, 'generated'),
-    '--topics',
-    join(repoRoot, 'schemas', 'topics.json'),
-  ]);
-  assert.equal(gen.status, 0, gen.stderr);
+  generateExamples(join(scratch.dir, 'generated'));
   writeFileSync(
     join(scratch.dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ['node'],
-        paths: { avrokit: [join(repoRoot, 'src', 'index.ts')] },
-      },
+      compilerOptions: { ...APP_COMPILER_OPTIONS, paths: { avrokit: [join(repoRoot, 'src', 'index.ts')] } },
       include: ['*.ts', 'generated/*.ts'],
     }),
   );

@@ -23,6 +23,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'avrokit-produce-test-'));
 const customerFile = join(repoRoot, 'schemas', 'customer.avsc');
 let admin: Admin;
 
+/** `avrokit produce <schema> --topics <file> --topic <topic> …` with the test cluster. */
+const produce = (schema: string, topicsFile: string, topic: string, ...options: string[]) =>
+  runCli(['produce', schema, '--topics', topicsFile, '--topic', topic, ...options], env);
+
 before(async () => {
   admin = kafka.admin();
   await admin.connect();
@@ -117,21 +121,7 @@ test('produce sends JSON lines as typed records, keyed by a field, partitioned a
   }));
   writeFileSync(input, customers.map((c) => JSON.stringify(c)).join('\n') + '\n');
 
-  const run = runCli(
-    [
-      'produce',
-      customerFile,
-      '--topics',
-      topicsFile,
-      '--topic',
-      topic,
-      '--input',
-      input,
-      '--key-field',
-      'name',
-    ],
-    env,
-  );
+  const run = produce(customerFile, topicsFile, topic, '--input', input, '--key-field', 'name');
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /300 records sent/);
 
@@ -208,10 +198,7 @@ test('produce stops at the first invalid line: nothing after it is sent, exit 1,
   const { topic, topicsFile } = await topicFor('produce-bad', 'customerManagement.avro.Customer');
   const lines = Array.from({ length: 10 }, (_, i) => customerLine(i + 1));
   lines[2] = '{"id": 3, "name": 42, "email": null}'; // a value of the wrong kind on line 3
-  const run = runCli(
-    ['produce', customerFile, '--topics', topicsFile, '--topic', topic, '--input', inputFile(topic, lines)],
-    env,
-  );
+  const run = produce(customerFile, topicsFile, topic, '--input', inputFile(topic, lines));
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /2 records sent to /);
   assert.match(
@@ -228,20 +215,7 @@ test('--skip-invalid sends the valid lines and reports every invalid line number
   lines[2] = '{"id": 3, "email": null}'; // missing field
   lines[6] = 'not json';
   lines[8] = '{"id": 9, "name": "x", "email": null, "emial": "typo"}';
-  const run = runCli(
-    [
-      'produce',
-      customerFile,
-      '--topics',
-      topicsFile,
-      '--topic',
-      topic,
-      '--input',
-      inputFile(topic, lines),
-      '--skip-invalid',
-    ],
-    env,
-  );
+  const run = produce(customerFile, topicsFile, topic, '--input', inputFile(topic, lines), '--skip-invalid');
   assert.equal(run.status, 1, run.stderr);
   assert.match(
     run.stderr,
@@ -293,21 +267,7 @@ test('natural JSON by default: decimals as text, timestamps as ISO-8601 or epoch
       status: 'PAID',
     }),
   ];
-  const run = runCli(
-    [
-      'produce',
-      schemaFile,
-      '--topics',
-      topicsFile,
-      '--topic',
-      topic,
-      '--key-field',
-      'id',
-      '--input',
-      inputFile(topic, lines),
-    ],
-    env,
-  );
+  const run = produce(schemaFile, topicsFile, topic, '--key-field', 'id', '--input', inputFile(topic, lines));
   assert.equal(run.status, 0, run.stderr);
   const type = createAvroType(naturalSchema);
   const [first, second] = await readBack(topic, 2, type);
@@ -334,23 +294,17 @@ test('natural JSON by default: decimals as text, timestamps as ISO-8601 or epoch
   });
 
   // A wrong enum symbol or a decimal with too many digits: short messages naming the field, no schema dump.
-  const bad = runCli(
-    [
-      'produce',
-      schemaFile,
-      '--topics',
-      topicsFile,
-      '--topic',
-      topic,
-      '--skip-invalid',
-      '--input',
-      inputFile(`${topic}-bad`, [
-        JSON.stringify({ id, amount: '12.99', at: 0, day: '2026-03-01', sequence: 1, status: 'LOST' }),
-        JSON.stringify({ id, amount: '12.999', at: 0, day: '2026-03-01', sequence: 1, status: 'OPEN' }),
-        JSON.stringify({ id, amount: '1', at: 'yesterday', day: '2026-03-01', sequence: 1, status: 'OPEN' }),
-      ]),
-    ],
-    env,
+  const bad = produce(
+    schemaFile,
+    topicsFile,
+    topic,
+    '--skip-invalid',
+    '--input',
+    inputFile(`${topic}-bad`, [
+      JSON.stringify({ id, amount: '12.99', at: 0, day: '2026-03-01', sequence: 1, status: 'LOST' }),
+      JSON.stringify({ id, amount: '12.999', at: 0, day: '2026-03-01', sequence: 1, status: 'OPEN' }),
+      JSON.stringify({ id, amount: '1', at: 'yesterday', day: '2026-03-01', sequence: 1, status: 'OPEN' }),
+    ]),
   );
   assert.equal(bad.status, 1);
   assert.match(

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
+import { runCli } from './cli.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,25 +40,47 @@ export function tscOf(version: TypeScriptVersion): string {
   return join(repoRoot, 'node_modules', version === '5' ? 'typescript' : 'typescript-7', 'bin', 'tsc');
 }
 
+/** What a new app's tsconfig says: `--strict`, NodeNext, type-check only. */
+export const APP_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  lib: ['ES2023'],
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+} as const;
+
+/**
+ * Code generated from the example schemas (schemas/, with schemas/topics.json) by the built CLI, into
+ * `outDir`: what `./generated/index.js` is in the docs' examples.
+ */
+export function generateExamples(outDir: string, extra: readonly string[] = []): void {
+  const gen = runCli([
+    'gen',
+    join(repoRoot, 'schemas'),
+    '--out',
+    outDir,
+    '--topics',
+    join(repoRoot, 'schemas', 'topics.json'),
+    ...extra,
+  ]);
+  if (gen.status !== 0) throw new Error(`avrokit gen failed: ${gen.stderr}`);
+}
+
 /** Type-checks the given folder with `tsc --strict` (and the repository's other strictness flags). */
 export function compile(dir: string, version: TypeScriptVersion = '5'): CompileResult {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
+        ...APP_COMPILER_OPTIONS,
         noUncheckedIndexedAccess: true,
         exactOptionalPropertyTypes: true,
         noUnusedLocals: true,
         isolatedModules: true,
         verbatimModuleSyntax: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ['node'],
       },
       include: ['./**/*.ts'],
     }),

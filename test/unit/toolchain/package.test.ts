@@ -8,8 +8,14 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import semver from 'semver';
-import { runCli } from '../../support/cli.js';
-import { repoRoot, scratchDir, tscOf, TYPESCRIPT_VERSIONS } from '../../support/typescript.js';
+import {
+  APP_COMPILER_OPTIONS,
+  generateExamples,
+  repoRoot,
+  scratchDir,
+  tscOf,
+  TYPESCRIPT_VERSIONS,
+} from '../../support/typescript.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   engines: { node: string };
@@ -75,15 +81,7 @@ function newApp(): string {
     mkdirSync(dirname(join(installed, file)), { recursive: true });
     cpSync(join(repoRoot, file), join(installed, file));
   }
-  const gen = runCli([
-    'gen',
-    join(repoRoot, 'schemas'),
-    '--out',
-    join(consumer.dir, 'generated'),
-    '--topics',
-    join(repoRoot, 'schemas', 'topics.json'),
-  ]);
-  assert.equal(gen.status, 0, gen.stderr);
+  generateExamples(join(consumer.dir, 'generated'));
   assert.match(readFileSync(join(consumer.dir, 'generated', 'index.ts'), 'utf8'), /from "avrokit"/);
   writeFileSync(
     join(consumer.dir, 'app.ts'),
@@ -114,16 +112,8 @@ export const compatible: boolean = checkCompatibility('string', 'string').compat
   writeFileSync(
     join(consumer.dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        // The published declarations are checked too, not only the app.
-        skipLibCheck: false,
-        noEmit: true,
-        types: ['node'],
-      },
+      // The published declarations are checked too, not only the app.
+      compilerOptions: { ...APP_COMPILER_OPTIONS, skipLibCheck: false },
       include: ['app.ts', 'generated/*.ts'],
     }),
   );
