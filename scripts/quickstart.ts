@@ -114,8 +114,8 @@ try {
   }
   const stats = registry.stats();
   say(
-    `The registry client made ${stats.httpRequests} HTTP requests; ${stats.cacheHits} lookups were answered ` +
-      `from its cache (${stats.cacheMisses} misses, ${stats.retries} retries).`,
+    `The registry client made ${stats.httpRequests} HTTP requests for ${stats.cacheHits + stats.cacheMisses} ` +
+      `schema lookups (${stats.cacheHits} answered from its cache, ${stats.retries} retries).`,
   );
 
   // Evolution checks against what is registered now: schemas/ as they are (compatible), then a

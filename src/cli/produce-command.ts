@@ -35,7 +35,7 @@ as typed Avro records, with the topic map's key and value types and the Confluen
                              milliseconds; uuids and dates ("2026-03-01") as text; longs as numbers or
                              strings of digits; unions as the bare value (or {"string": "a@b.c"})
                            avro: Avro's JSON encoding, as kafka-avro-console-producer takes it —
-                             {"id": 1, "price": "\\u0004\\u00d3", "at": 1772357400000, "email": {"string": "a@b.c"}}
+                             {"id": 1, "price": "\\u0005\\u0013", "at": 1772357400000, "email": {"string": "a@b.c"}}
                              unions as {"<branch>": value}; bytes, fixed and decimals as text of code points
                              0-255 (a decimal's two's-complement unscaled value); logical types as their
                              underlying type
