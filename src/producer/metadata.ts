@@ -9,7 +9,14 @@ export class TopicMetadata {
   private readonly counts = new Map<string, { count: number; at: number }>();
   private readonly loading = new Map<string, Promise<number>>();
 
-  constructor(private readonly admin: Admin) {}
+  /**
+   * @param autoCreate asks the broker to create a topic it does not know (allowAutoTopicCreation);
+   * without it, an unknown topic fails the send.
+   */
+  constructor(
+    private readonly admin: Admin,
+    private readonly autoCreate?: (topic: string) => Promise<void>,
+  ) {}
 
   /** The cached count (refreshed in the background once older than MAX_AGE_MS at `now`). */
   cached(topic: string, now = Date.now()): number | undefined {
@@ -24,13 +31,27 @@ export class TopicMetadata {
     return known !== undefined ? Promise.resolve(known) : this.load(topic);
   }
 
+  /** The topic's partition count; 0 when the cluster does not know the topic. */
+  private async fetchCount(topic: string): Promise<number> {
+    try {
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+      return topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+    } catch (err) {
+      if ((err as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return 0;
+      throw err;
+    }
+  }
+
   private load(topic: string): Promise<number> {
     const pending = this.loading.get(topic);
     if (pending) return pending;
     const loading = (async () => {
       try {
-        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
-        const count = topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+        let count = await this.fetchCount(topic);
+        if (count === 0 && this.autoCreate) {
+          await this.autoCreate(topic);
+          count = await this.fetchCount(topic);
+        }
         if (count === 0) {
           throw new ProducerError(
             'PRODUCER_UNKNOWN_TOPIC',

@@ -172,11 +172,21 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     this.producer = this.kafka.producer({
       idempotent: this.settings.idempotent,
       maxInFlightRequests: this.settings.maxInFlightRequests,
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation: this.settings.allowAutoTopicCreation,
     });
     this.admin = this.kafka.admin();
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
-    this.metadata = new TopicMetadata(this.admin);
+    // kafkajs' admin never asks for auto-creation; its producer does when allowed, on the metadata
+    // request made for a send, so an empty send of the topic is that request.
+    const producer = this.producer;
+    this.metadata = new TopicMetadata(
+      this.admin,
+      this.settings.allowAutoTopicCreation
+        ? async (topic) => {
+            await producer.sendBatch({ topicMessages: [{ topic, messages: [] }] });
+          }
+        : undefined,
+    );
     this.pool = new BufferPool(this.settings.bufferMemory, this.settings.maxBlockMs);
     this.accumulator = new RecordAccumulator(this.settings.batchSize, this.settings.lingerMs, () =>
       this.drain(),

@@ -14,6 +14,9 @@ test("defaults follow the Java producer's", () => {
   assert.equal(s.requestTimeoutMs, 30000);
   assert.equal(s.maxInFlightRequests, 5);
   assert.equal(s.compression, 'none');
+  // Java asks the broker to create missing topics; avrokit only when told to (docs/producer.md#topics).
+  assert.equal(s.allowAutoTopicCreation, false);
+  assert.equal(resolveSettings({ allowAutoTopicCreation: true }).allowAutoTopicCreation, true);
 });
 
 test('idempotence is dropped by default where it cannot hold, and refused where it was asked for', () => {
@@ -36,6 +39,7 @@ test('invalid settings fail at construction, naming the setting', () => {
     [{ retries: 1.5 }, /retries/],
     [{ maxBlockMs: 'soon' }, /maxBlockMs/],
     [{ clientId: '' }, /clientId/],
+    [{ allowAutoTopicCreation: 'yes' }, /invalid option allowAutoTopicCreation: must be true or false/],
     [
       { maxRequestSize: 2048, bufferMemory: 1024 },
       /invalid option maxRequestSize: \(2048\) cannot exceed bufferMemory \(1024\)/,
