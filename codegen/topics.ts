@@ -17,16 +17,8 @@ export interface TopicSpec {
 // Kafka's own rule for topic names (Topic.validate in the Java client).
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
-/**
- * Reads a topic map: `{ "<topic>": { "key"?: "<raw kind or type name>", "value": "<type name>" } }`.
- * A key of `string`, `int`, `long` or `bytes` is written like Kafka's Java serializers (no schema id);
- * any other key, and every value, names a generated type by full name and is written as Avro.
- */
-export async function readTopicMap(
-  path: string,
-  entries: readonly SchemaEntry[],
-  cwd = process.cwd(),
-): Promise<TopicSpec[]> {
+/** The parsed JSON of a topic map file, and how to fail with its name and a JSON pointer. */
+async function readTopicMapJson(path: string, cwd: string) {
   const file = relative(cwd, path) || path;
   const fail = (pointer: string, message: string): never => {
     throw new SchemaError('SCHEMA_INVALID', `${file}: ${pointer || '/'}: ${message}`, {
@@ -42,6 +34,38 @@ export async function readTopicMap(
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return fail('', 'a topic map is an object: { "<topic>": { "key": "...", "value": "..." } }');
   }
+  const topics = Object.entries(json as Record<string, unknown>).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  for (const [topic] of topics) {
+    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
+      fail(
+        pointerTo(topic),
+        `"${topic}" is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`,
+      );
+    }
+  }
+  return { topics, fail };
+}
+
+const pointerTo = (topic: string) => `/${topic.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+
+/** The topic names of a topic map, checked against Kafka's rule, sorted; the types are not looked at. */
+export async function readTopicNames(path: string, cwd = process.cwd()): Promise<string[]> {
+  return (await readTopicMapJson(path, cwd)).topics.map(([topic]) => topic);
+}
+
+/**
+ * Reads a topic map: `{ "<topic>": { "key"?: "<raw kind or type name>", "value": "<type name>" } }`.
+ * A key of `string`, `int`, `long` or `bytes` is written like Kafka's Java serializers (no schema id);
+ * any other key, and every value, names a generated type by full name and is written as Avro.
+ */
+export async function readTopicMap(
+  path: string,
+  entries: readonly SchemaEntry[],
+  cwd = process.cwd(),
+): Promise<TopicSpec[]> {
+  const { topics, fail } = await readTopicMapJson(path, cwd);
   const known = new Set(entries.map((e) => e.key));
   const typeName = (value: unknown, pointer: string): string => {
     if (typeof value !== 'string') return fail(pointer, 'expected the full name of a generated type');
@@ -54,28 +78,23 @@ export async function readTopicMap(
     }
     return value;
   };
-  return Object.entries(json as Record<string, unknown>)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([topic, spec]): TopicSpec => {
-      const at = `/${topic.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-        fail(at, `"${topic}" is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`);
-      }
-      if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
-        return fail(at, 'expected { "key"?: ..., "value": ... }');
-      const { key, value, ...rest } = spec as Record<string, unknown>;
-      const extra = Object.keys(rest);
-      if (extra.length > 0) fail(`${at}/${extra[0]}`, 'unknown setting (a topic has "key" and "value")');
-      if (value === undefined) fail(at, 'a topic needs a "value" type');
-      return {
-        topic,
-        key:
-          key === undefined || key === null
-            ? { kind: 'none' }
-            : typeof key === 'string' && (RAW_KEY_KINDS as readonly string[]).includes(key)
-              ? { kind: 'raw', type: key as RawKeyKind }
-              : { kind: 'avro', name: typeName(key, `${at}/key`) },
-        value: { kind: 'avro', name: typeName(value, `${at}/value`) },
-      };
-    });
+  return topics.map(([topic, spec]): TopicSpec => {
+    const at = pointerTo(topic);
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+      return fail(at, 'expected { "key"?: ..., "value": ... }');
+    const { key, value, ...rest } = spec as Record<string, unknown>;
+    const extra = Object.keys(rest);
+    if (extra.length > 0) fail(`${at}/${extra[0]}`, 'unknown setting (a topic has "key" and "value")');
+    if (value === undefined) fail(at, 'a topic needs a "value" type');
+    return {
+      topic,
+      key:
+        key === undefined || key === null
+          ? { kind: 'none' }
+          : typeof key === 'string' && (RAW_KEY_KINDS as readonly string[]).includes(key)
+            ? { kind: 'raw', type: key as RawKeyKind }
+            : { kind: 'avro', name: typeName(key, `${at}/key`) },
+      value: { kind: 'avro', name: typeName(value, `${at}/value`) },
+    };
+  });
 }

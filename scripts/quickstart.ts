@@ -21,11 +21,13 @@ if (gen.status !== 0) process.exit(gen.status ?? 1);
 const { topics } = await import('../schemas/generated/index.js');
 
 const up = await stackUp();
+const where = `Kafka at ${up.endpoints.brokers.join(',')} and the schema registry at ${up.endpoints.registryUrl}`;
 say(
   up.outcome === 'external'
-    ? `using the cluster from the environment: ${up.endpoints.brokers.join(',')} / ${up.endpoints.registryUrl}`
-    : `local stack ${up.outcome}: Kafka ${up.versions?.kafka} at ${up.endpoints.brokers.join(',')}, ` +
-        `Apicurio Registry ${up.versions?.registry} at ${up.endpoints.registryUrl}`,
+    ? `Using the cluster KAFKA_BROKERS and SCHEMA_REGISTRY_URL name: ${where}.`
+    : up.outcome === 'already-running'
+      ? `Using the local stack that was already running (Kafka ${up.versions?.kafka}, Apicurio Registry ${up.versions?.registry}): ${where}.`
+      : `Started a local stack (Kafka ${up.versions?.kafka}, Apicurio Registry ${up.versions?.registry}): ${where}.`,
 );
 
 // Records as the compiler sees them: a wrong field or type here fails `npm test`'s type check.
@@ -46,14 +48,25 @@ const kafka = new Kafka({
   brokers: up.endpoints.brokers,
   logLevel: logLevel.NOTHING,
 });
-const admin = kafka.admin();
+const cluster = {
+  ...process.env,
+  KAFKA_BROKERS: up.endpoints.brokers.join(','),
+  SCHEMA_REGISTRY_URL: up.endpoints.registryUrl,
+};
+/** `avrokit <args>`, from this repository's sources, as the README shows it. */
+const avrokit = (args: string[]) => {
+  say(`> avrokit ${args.join(' ')}`);
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: cluster,
+  }).status;
+};
 try {
-  await admin.connect();
-  // Created explicitly (3 partitions each) rather than left to broker auto-creation; no-op if they exist.
-  await admin.createTopics({
-    topics: ['customers', 'orders'].map((topic) => ({ topic, numPartitions: 3 })),
-    waitForLeaders: true,
-  });
+  // The topics of the topic map, 3 partitions each (topics that exist are left as they are).
+  if (avrokit(['topics', 'create', '--topics', 'schemas/topics.json', '--partitions', '3']) !== 0) {
+    throw new Error('avrokit topics create failed');
+  }
 
   // The typed producer: `topics` (generated) binds each topic to its key and value types.
   const producer = createProducer({
@@ -67,7 +80,7 @@ try {
     producer.send('customers', { key: 'France', value: customer }),
     producer.send('orders', { key: order.id, value: order }),
   ]);
-  for (const m of sent) say(`sent a record to ${m.topic}: partition ${m.partition}, offset ${m.offset}`);
+  for (const m of sent) say(`Sent a record to ${m.topic}: partition ${m.partition}, offset ${m.offset}.`);
   await producer.close();
 
   const serde = new AvroSerde({ registry });
@@ -97,20 +110,17 @@ try {
   for (const { topic, binding } of sends) {
     const bytes = latest.get(topic)!;
     const read = await serde.deserialize(topic, bytes, { readerSchema: binding.type });
-    say(`read back from ${topic} (schema id ${bytes.readUInt32BE(1)}): ${JSON.stringify(read)}`);
+    say(`Read it back from ${topic} (schema id ${bytes.readUInt32BE(1)}): ${JSON.stringify(read)}`);
   }
-  say(`registry client: ${JSON.stringify(registry.stats())}`);
+  const stats = registry.stats();
+  say(
+    `The registry client made ${stats.httpRequests} HTTP requests for ${stats.cacheHits + stats.cacheMisses} ` +
+      `schema lookups (${stats.cacheHits} answered from its cache, ${stats.retries} retries).`,
+  );
 
   // Evolution checks against what is registered now: schemas/ as they are (compatible), then a
   // breaking change to Customer (examples/customer-breaking.avsc), which must be refused.
-  const check = (args: string[]) => {
-    say(`> avrokit check ${args.join(' ')}`);
-    return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check', ...args], {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, SCHEMA_REGISTRY_URL: up.endpoints.registryUrl },
-    }).status;
-  };
+  const check = (args: string[]) => avrokit(['check', ...args]);
   const current = check(['schemas', '--against', 'registry', '--topics', 'schemas/topics.json']);
   const breaking = check([
     'examples/customer-breaking.avsc',
@@ -122,12 +132,11 @@ try {
   if (current !== 0 || breaking !== 1) {
     throw new Error(`evolution checks: expected exit codes 0 and 1, got ${current} and ${breaking}`);
   }
-  say('the breaking change was caught before it shipped');
+  say('The breaking change was caught before it shipped.');
 } finally {
-  await admin.disconnect();
   registry.close();
   if (up.outcome === 'started') {
     await stackDown();
-    say('local stack stopped');
+    say('Stopped the local stack again.');
   }
 }

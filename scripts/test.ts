@@ -1,5 +1,5 @@
 /**
- * `npm test`: type-check and lint, bring up the real Kafka broker and schema registry once for the
+ * `npm test`: type-check (TypeScript 5 and 7), lint, build, bring up the real Kafka broker and schema registry once for the
  * whole run (unless KAFKA_BROKERS and SCHEMA_REGISTRY_URL name an existing cluster, or a stack is
  * already running), run every test under test/ with node's test runner, and stop what this run
  * started, even when tests fail or the run is interrupted. The runner's summary is the last output.
@@ -31,9 +31,23 @@ function testFiles(dir: string): string[] {
 }
 
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
-step('type check (src, codegen, tests, type-level tests)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+// TypeScript 5 is `typescript`, TypeScript 7 the alias `typescript-7`; both install a `tsc` bin, so
+// each is called by its own path.
+for (const [version, pkg] of [
+  ['5', 'typescript'],
+  ['7', 'typescript-7'],
+] as const) {
+  step(`type check with TypeScript ${version} (src, codegen, tests, type-level tests)`, process.execPath, [
+    join(root, 'node_modules', pkg, 'bin', 'tsc'),
+    '-p',
+    'tsconfig.json',
+    '--noEmit',
+  ]);
+}
 step('lint', bin('eslint'), ['.']);
 step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+// The CLI tests run the built `avrokit` bin, as the published package installs it.
+step('build (dist/, what npm pack publishes)', 'npm', ['run', '--silent', 'build']);
 
 const files = testFiles(join(root, 'test'));
 const needsCluster = files.some((f) => f.includes(`${join('test', 'integration')}`));

@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'STACK_BUSY',
   // Command line
   'CLI_USAGE',
+  'CLI_INPUT',
+  'CLI_INVALID_RECORD',
   // Options given to a constructor or function
   'INVALID_OPTIONS',
   // Schemas given by the user (unparseable JSON, not valid Avro)
@@ -87,6 +89,23 @@ export class SchemaError extends AvrokitError {}
 export class UsageError extends AvrokitError {
   constructor(message: string, context?: ErrorContext) {
     super('CLI_USAGE', message, context === undefined ? {} : { context });
+  }
+}
+
+/** A file or stream named on the command line cannot be read (missing, a folder, not readable). */
+export class InputError extends AvrokitError {
+  constructor(message: string, context?: ErrorContext) {
+    super('CLI_INPUT', message, context === undefined ? {} : { context });
+  }
+}
+
+/**
+ * A line of input to `avrokit produce` is not a record of the topic's types (not JSON, a missing
+ * field, a value of the wrong kind); `context.line` is its line number, `context.path` the field.
+ */
+export class InvalidRecordError extends AvrokitError {
+  constructor(message: string, context: ErrorContext) {
+    super('CLI_INVALID_RECORD', message, { context });
   }
 }
 

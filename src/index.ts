@@ -8,6 +8,8 @@ export {
   SchemaError,
   StackError,
   UsageError,
+  InputError,
+  InvalidRecordError,
   ERROR_CODES,
   isAvrokitError,
 } from './errors.js';

@@ -16,6 +16,7 @@ import { isNotFound } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
 import { defineCommand, type Command } from './command.js';
 import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
+import { errorLine, stdoutStyle, type Style } from './style.js';
 
 const usage = `Usage: avrokit check <schema files or folders...> --against <where> [options]
 
@@ -121,7 +122,7 @@ export const checkCommand: Command = defineCommand({
       if (against === 'registry') {
         const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
         if (!url) throw new UsageError('--against registry needs SCHEMA_REGISTRY_URL or --registry-url');
-        const subjectsOf = subjectsFor(types, values.subject, values.topics);
+        const subjectsOf = subjectsFor(loaded, types, values.subject, values.topics);
         const registry = new SchemaRegistry({ url });
         try {
           for (const entry of types) {
@@ -176,13 +177,14 @@ export const checkCommand: Command = defineCommand({
       }
 
       const compatible = reports.every((r) => !r.result || r.result.compatible);
-      process.stdout.write(render(reports, format));
+      process.stdout.write(render(reports, format, stdoutStyle()));
       if (reports.some(registryDisagrees))
         process.stderr.write('avrokit check: the registry and the local check disagree (see above)\n');
       return compatible ? 0 : 1;
     } catch (err) {
+      // Exit code 1 means incompatible: a registry that cannot be asked is not a verdict.
       if (err instanceof AvrokitError && !(err instanceof UsageError)) {
-        process.stderr.write(`avrokit: ${err.message} [${err.code}]\n`);
+        process.stderr.write(errorLine(err));
         return 2;
       }
       throw err;
@@ -242,7 +244,7 @@ async function registered(
 
 const verdict = (compatible: boolean | undefined) => (compatible ? 'compatible' : 'incompatible');
 
-function render(reports: readonly TypeReport[], format: string): string {
+function render(reports: readonly TypeReport[], format: string, style: Style): string {
   if (format === 'json') {
     return `${JSON.stringify({ compatible: reports.every((r) => !r.result || r.result.compatible), types: reports }, null, 2)}\n`;
   }
@@ -266,15 +268,20 @@ function render(reports: readonly TypeReport[], format: string): string {
     }
     const count = r.result.checks.reduce((n, c) => n + c.incompatibilities.length, 0);
     lines.push(
-      `${r.result.compatible ? '✔' : '✖'} ${r.name} — ${r.result.level} against ${r.against}: ` +
+      `${r.result.compatible ? style.ok('✔') : style.fail('✖')} ${style.name(r.name)} — ${r.result.level} against ${r.against}: ` +
         (r.result.compatible ? 'compatible' : `${count} incompatibilit${count === 1 ? 'y' : 'ies'}`),
     );
     for (const c of r.result.checks) {
       for (const i of c.incompatibilities) {
         const { why, fix } = explain(i, c.direction);
-        lines.push(`    ${i.path}  ${i.kind} (${c.direction})`, `      why: ${why}`, `      fix: ${fix}`);
+        lines.push(
+          `    ${style.name(i.path)}  ${style.fail(i.kind)} (${c.direction})`,
+          `      why: ${why}`,
+          `      fix: ${fix}`,
+        );
       }
-      for (const w of c.warnings) lines.push(`    ${w.path}  warning ${w.kind}: ${w.message}`);
+      for (const w of c.warnings)
+        lines.push(`    ${style.name(w.path)}  ${style.warn(`warning ${w.kind}`)}: ${w.message}`);
     }
     if (r.registryCompatible !== undefined) {
       lines.push(

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.js';
 
 /** A subcommand of the `avrokit` CLI. `run` resolves to the process exit code. */
 export interface Command {
@@ -12,6 +13,31 @@ type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 type Parsed<O extends OptionsConfig> = ReturnType<
   typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>
 >;
+
+/**
+ * parseArgs' own messages are long, and the unknown-option one ends with an unbalanced quote; these
+ * say the same in one short line.
+ */
+function usageErrorFrom(err: unknown): UsageError | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (!(err instanceof TypeError) || !code?.startsWith('ERR_PARSE_ARGS')) return undefined;
+  const option = /'([^']+)'/.exec(err.message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new UsageError(`unknown option ${option ?? ''}`.trim(), option ? { option } : undefined);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // "Option '-o, --out <value>' argument missing" or "Option '--check' does not take an argument".
+      return new UsageError(
+        /argument missing/.test(err.message)
+          ? `${longName(option)} needs a value`
+          : `${longName(option)} takes no value`,
+      );
+    default:
+      return new UsageError(err.message);
+  }
+}
+
+const longName = (option: string | undefined) => /--[\w-]+/.exec(option ?? '')?.[0] ?? option ?? 'an option';
 
 /**
  * A command whose arguments are parsed with `node:util` parseArgs; `--help`/`-h` prints its usage
@@ -33,8 +59,13 @@ export function defineCommand<const O extends OptionsConfig>(spec: {
         process.stdout.write(`${spec.usage}\n`);
         return 0;
       }
-      const { values, positionals } = parseArgs({ args, options: spec.options, allowPositionals: true });
-      return spec.run(values as Parsed<O>['values'], positionals);
+      let parsed: Parsed<O>;
+      try {
+        parsed = parseArgs({ args, options: spec.options, allowPositionals: true }) as Parsed<O>;
+      } catch (err) {
+        throw usageErrorFrom(err) ?? err;
+      }
+      return spec.run(parsed.values, parsed.positionals);
     },
   };
 }

@@ -3,6 +3,7 @@ import { checkGenerated, generateTypes, writeGenerated } from '../../codegen/gen
 import { LOGICAL_TYPE_NAMES, type LogicalTypeName } from '../avro/logical-types.js';
 import { UsageError } from '../errors.js';
 import { defineCommand, type Command } from './command.js';
+import { stderrStyle } from './style.js';
 
 const usage = `Usage: avrokit gen <schema files or folders...> --out <dir> [options]
 
@@ -19,7 +20,8 @@ type), avroSchemas and avroTypes (the avsc Type of each, built once).
   --runtime-import <module>    where generated code imports avrokit from (default avrokit)
   --check                      write nothing; exit 1 if the files in <dir> are not what would be generated
 
-Exit codes: 0 done (or up to date), 1 stale (--check) or invalid schema, 2 usage error.`;
+Exit codes: 0 done (or up to date), 1 stale (--check), 2 usage or input error (a missing file, an invalid
+schema or topic map).`;
 
 export const genCommand: Command = defineCommand({
   name: 'gen',
@@ -59,21 +61,24 @@ export const genCommand: Command = defineCommand({
       ...(values['runtime-import'] ? { runtimeImport: values['runtime-import'] } : {}),
     });
     const outDir = resolve(values.out);
-    const shown = relative(process.cwd(), outDir) || '.';
+    const style = stderrStyle();
+    const shown = style.name(relative(process.cwd(), outDir) || '.');
     if (values.check) {
       const { stale } = await checkGenerated(outDir, files);
       if (stale.length === 0) {
-        process.stderr.write(`avrokit gen: ${shown} is up to date (${files.length} files)\n`);
+        process.stderr.write(
+          `${style.ok('✔')} avrokit gen: ${shown} is up to date (${files.length} files)\n`,
+        );
         return 0;
       }
       process.stderr.write(
-        `avrokit gen: ${shown} is stale; run avrokit gen again. Differs: ${stale.join(', ')}\n`,
+        `${style.fail('✖')} avrokit gen: ${shown} is stale; run avrokit gen again. Differs: ${stale.join(', ')}\n`,
       );
       return 1;
     }
     const result = await writeGenerated(outDir, files);
     process.stderr.write(
-      `avrokit gen: ${shown}: ${result.written.length} written, ${result.unchanged.length} unchanged` +
+      `${style.ok('✔')} avrokit gen: ${shown}: ${result.written.length} written, ${result.unchanged.length} unchanged` +
         `${result.removed.length ? `, ${result.removed.length} removed (${result.removed.join(', ')})` : ''}\n`,
     );
     return 0;

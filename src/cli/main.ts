@@ -6,11 +6,15 @@ import { produceCommand } from './produce-command.js';
 import { registerCommand } from './register-command.js';
 import { genCommand } from './gen-command.js';
 import { stackCommand } from './stack-command.js';
+import { errorLine, exitCodeFor } from './style.js';
+import { topicsCommand } from './topics-command.js';
+import { avrokitVersion } from './version.js';
 
 const commands: readonly Command[] = [
   genCommand,
   checkCommand,
   registerCommand,
+  topicsCommand,
   produceCommand,
   stackCommand,
 ];
@@ -23,7 +27,7 @@ function help(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'avrokit <command> --help' for a command's options.",
+    "Run 'avrokit <command> --help' for a command's options; 'avrokit --version' for the version.",
   ].join('\n');
 }
 
@@ -33,22 +37,26 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${help()}\n`);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${avrokitVersion()}\n`);
+    return 0;
+  }
   const command = commands.find((c) => c.name === name);
   try {
     if (!command) throw new UsageError(`unknown command '${name}'`);
     return await command.run(rest);
   } catch (err) {
     // One clear line for what the user can act on; a stack trace only for our own bugs.
-    if (isAvrokitError(err)) {
-      process.stderr.write(`avrokit: ${err.message} [${err.code}]\n`);
-      if (err instanceof UsageError) process.stderr.write(`${command?.usage ?? help()}\n`);
-      return err instanceof UsageError ? 2 : 1;
+    if (!isAvrokitError(err)) throw err;
+    process.stderr.write(errorLine(err));
+    if (err instanceof UsageError) {
+      process.stderr.write(
+        command
+          ? `run avrokit ${command.name} --help for its options\n`
+          : 'run avrokit --help for the commands\n',
+      );
     }
-    if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`avrokit: ${err.message} [CLI_USAGE]\n`);
-      return 2;
-    }
-    throw err;
+    return exitCodeFor(err);
   }
 }
 

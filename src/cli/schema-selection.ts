@@ -17,22 +17,58 @@ export function standaloneSchema(loaded: LoadedSchemas, entry: SchemaEntry): Avr
 }
 
 /**
+ * The one type a `--subject` is for. Files given with it may also define the types it uses (each is a
+ * top-level type of its own file): the type to register is the one no other given type uses.
+ */
+function subjectType(loaded: LoadedSchemas, types: readonly SchemaEntry[]): SchemaEntry {
+  if (types.length === 1) return types[0]!;
+  const usedByOthers = new Set<string>();
+  for (const t of types) {
+    for (const name of namedTypesIn(standaloneSchema(loaded, t))) if (name !== t.key) usedByOthers.add(name);
+  }
+  const roots = types.filter((t) => !usedByOthers.has(t.key));
+  if (roots.length === 1) return roots[0]!;
+  throw new UsageError(
+    `--subject names one subject, but the schemas hold ${roots.length} types that none of the others use ` +
+      `(${roots.map((t) => t.key).join(', ')}); give the file of the type to register and the files of the types it uses`,
+  );
+}
+
+/** Full names of the named types defined in a standalone schema (each is defined once, inline). */
+function namedTypesIn(schema: unknown, namespace = '', names = new Set<string>()): Set<string> {
+  if (Array.isArray(schema)) for (const branch of schema) namedTypesIn(branch, namespace, names);
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return names;
+  const node = schema as Record<string, unknown>;
+  if (typeof node.type !== 'string') return namedTypesIn(node.type, namespace, names);
+  let own = namespace;
+  if (typeof node.name === 'string' && ['record', 'error', 'enum', 'fixed'].includes(node.type)) {
+    own = node.name.includes('.')
+      ? node.name.slice(0, node.name.lastIndexOf('.'))
+      : typeof node.namespace === 'string'
+        ? node.namespace
+        : namespace;
+    names.add(node.name.includes('.') || !own ? node.name : `${own}.${node.name}`);
+  }
+  if (Array.isArray(node.fields))
+    for (const f of node.fields) namedTypesIn((f as { type: unknown }).type, own, names);
+  namedTypesIn(node.items, namespace, names);
+  namedTypesIn(node.values, namespace, names);
+  return names;
+}
+
+/**
  * The subjects each type goes under: `--subject` (one type), `<topic>-value`/`<topic>-key` from a topic
  * map, or else its full name (RecordNameStrategy).
  */
 export function subjectsFor(
+  loaded: LoadedSchemas,
   types: readonly SchemaEntry[],
   subject: string | undefined,
   topicsFile: string | undefined,
 ): Map<string, string[]> {
   const subjects = new Map<string, string[]>();
   if (subject) {
-    if (types.length !== 1) {
-      throw new UsageError(
-        `--subject names one subject, but the schemas hold ${types.length} top-level types`,
-      );
-    }
-    subjects.set(types[0]!.key, [subject]);
+    subjects.set(subjectType(loaded, types).key, [subject]);
     return subjects;
   }
   if (topicsFile) {

@@ -12,7 +12,8 @@ from Maven Central with mvn and started on 127.0.0.1.
   down    stop exactly the processes 'up' started and delete their data
   status  say what runs
 
-When KAFKA_BROKERS and SCHEMA_REGISTRY_URL are both set, nothing is started or stopped.
+When KAFKA_BROKERS and SCHEMA_REGISTRY_URL are both set to another cluster, 'up' starts nothing.
+'down' always stops what 'up' started (the state directory knows), whatever the environment says.
 Environment: AVROKIT_CACHE_DIR, AVROKIT_STACK_DIR, AVROKIT_KAFKA_PORT (19092),
 AVROKIT_REGISTRY_PORT (18081), AVROKIT_KAFKA_VERSION, AVROKIT_APICURIO_VERSION, JAVA_HOME.`;
 
@@ -49,7 +50,7 @@ export const stackCommand: Command = defineCommand({
         outcome === 'stopped'
           ? 'stopped Kafka and the schema registry and deleted their data'
           : outcome === 'external'
-            ? 'KAFKA_BROKERS and SCHEMA_REGISTRY_URL point at an existing cluster; nothing to stop'
+            ? 'no local stack was started here; KAFKA_BROKERS and SCHEMA_REGISTRY_URL name another cluster, which is not stopped'
             : 'not running',
       );
       return 0;

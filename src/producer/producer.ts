@@ -132,7 +132,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         brokers: options.brokers,
         clientId: settings.clientId,
         requestTimeoutMs: settings.requestTimeoutMs,
-        allowAutoTopicCreation: false,
+        allowAutoTopicCreation: settings.allowAutoTopicCreation,
         kafka: options.kafka,
       }),
   ) {

@@ -56,6 +56,16 @@ export interface ProducerSettings {
   readonly maxBlockMs?: number;
   /** A record (key, value, headers) larger than this fails at once. @default 1048576 */
   readonly maxRequestSize?: number;
+  /**
+   * Lets the broker create a topic the first send names and the cluster does not have, with the
+   * broker's defaults (`num.partitions`, `default.replication.factor`), where the broker allows it
+   * (`auto.create.topics.enable`, true by default). Java's producer has no setting for this: its
+   * metadata requests always ask for auto-creation, which is what `true` does. Off by default, so that
+   * a misspelt topic fails with PRODUCER_UNKNOWN_TOPIC instead of quietly becoming a new topic; create
+   * topics up front with `avrokit topics create --topics topics.json`.
+   * @default false
+   */
+  readonly allowAutoTopicCreation?: boolean;
 }
 
 export type ResolvedSettings = Required<ProducerSettings>;
@@ -76,6 +86,7 @@ const DEFAULTS: ResolvedSettings = {
   bufferMemory: 32 * 1024 * 1024,
   maxBlockMs: 60_000,
   maxRequestSize: 1_048_576,
+  allowAutoTopicCreation: false,
 };
 
 const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -112,6 +123,8 @@ export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
   if (typeof s.clientId !== 'string' || s.clientId === '')
     throw new OptionsError('clientId', 'must be a non-empty string');
   if (typeof s.idempotent !== 'boolean') throw new OptionsError('idempotent', 'must be true or false');
+  if (typeof s.allowAutoTopicCreation !== 'boolean')
+    throw new OptionsError('allowAutoTopicCreation', 'must be true or false');
   integer('retries', s.retries, 0);
   integer('deliveryTimeoutMs', s.deliveryTimeoutMs, 1);
   integer('retryBackoffMs', s.retryBackoffMs, 0);

@@ -60,9 +60,8 @@ function readState(options: StackOptions): StackState | undefined {
   }
 }
 
-export function stackStatus(options: StackOptions = resolveStackOptions()): StackStatus {
-  const external = externalClusterFrom();
-  if (external) return { state: 'external', endpoints: external };
+/** What the state directory says about the stack `up` started there, whatever the environment says. */
+function localStatus(options: StackOptions): Exclude<StackStatus, { state: 'external' }> {
   const detail = readState(options);
   if (!detail) return { state: 'stopped' };
   const dead = (['kafka', 'registry'] as const).filter((s) => !isOurProcess(detail[s].pid, detail.marker));
@@ -70,6 +69,25 @@ export function stackStatus(options: StackOptions = resolveStackOptions()): Stac
   if (dead.length === 0) return { state: 'running', endpoints, detail };
   if (dead.length === 2) return { state: 'stopped' };
   return { state: 'degraded', endpoints, detail, dead };
+}
+
+const sameEndpoints = (a: ClusterEndpoints, b: ClusterEndpoints) =>
+  a.registryUrl === b.registryUrl && a.brokers.join(',') === b.brokers.join(',');
+
+/**
+ * The environment names another cluster, one that is not the stack running from this state directory.
+ * After `eval "$(avrokit stack up)"` the environment names our own stack, which is not external.
+ */
+function externalCluster(options: StackOptions): ClusterEndpoints | undefined {
+  const external = externalClusterFrom();
+  if (!external) return undefined;
+  const local = localStatus(options);
+  return local.state !== 'stopped' && sameEndpoints(local.endpoints, external) ? undefined : external;
+}
+
+export function stackStatus(options: StackOptions = resolveStackOptions()): StackStatus {
+  const external = externalCluster(options);
+  return external ? { state: 'external', endpoints: external } : localStatus(options);
 }
 
 /** One `up` or `down` at a time per state directory; a lock left by a dead process is taken over. */
@@ -129,11 +147,11 @@ async function ensurePortsFree(options: StackOptions): Promise<void> {
 }
 
 export async function stackUp(options: StackOptions = resolveStackOptions()): Promise<UpResult> {
-  const external = externalClusterFrom();
+  const external = externalCluster(options);
   if (external) return { endpoints: external, outcome: 'external' };
 
   return withLock(options, async () => {
-    const status = stackStatus(options);
+    const status = localStatus(options);
     if (status.state === 'running') {
       const { detail } = status;
       return {
@@ -210,14 +228,18 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
   });
 }
 
-/** Stops exactly the processes `up` started (by pid and marker) and deletes their data. */
+/**
+ * Stops exactly the processes `up` started (by pid and marker) and deletes their data. The state
+ * directory knows what `up` started, so KAFKA_BROKERS/SCHEMA_REGISTRY_URL do not matter here: they
+ * are what `eval "$(avrokit stack up)"` exports. 'external' means nothing was started here and the
+ * environment names a cluster, which is not ours to stop.
+ */
 export async function stackDown(
   options: StackOptions = resolveStackOptions(),
 ): Promise<'stopped' | 'not-running' | 'external'> {
-  if (externalClusterFrom()) return 'external';
   return withLock(options, async () => {
     const state = readState(options);
-    if (!state) return 'not-running';
+    if (!state) return externalClusterFrom() ? 'external' : 'not-running';
     await stopServers(options, state);
     return 'stopped';
   });

@@ -73,29 +73,13 @@ test('--against git:<rev> compares with the same files at that revision', () => 
     join(repo, 'schemas', 'new.avsc'),
     JSON.stringify({ type: 'enum', name: 'Fresh', symbols: ['A'] }),
   );
-  const main = join(repoRoot, 'src', 'cli', 'main.ts');
-  // Run from the other repository, where the bare name 'tsx' would not resolve.
-  const tsx = import.meta.resolve('tsx');
-  const run = spawnSync(
-    process.execPath,
-    ['--import', tsx, main, 'check', 'schemas', '--against', 'git:HEAD'],
-    {
-      cwd: repo,
-      encoding: 'utf8',
-    },
-  );
+  // Run from the other repository, as a user would there.
+  const run = runCli(['check', 'schemas', '--against', 'git:HEAD'], process.env, { cwd: repo });
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stdout, /✖ e\.Event — BACKWARD against git:HEAD: 1 incompatibility/);
   assert.match(run.stdout, /reading type: INT not compatible with the written type: LONG/);
   assert.match(run.stdout, /• Fresh: not in git:HEAD: a new type/);
-  const unknownRev = spawnSync(
-    process.execPath,
-    ['--import', tsx, main, 'check', 'schemas', '--against', 'git:nope'],
-    {
-      cwd: repo,
-      encoding: 'utf8',
-    },
-  );
+  const unknownRev = runCli(['check', 'schemas', '--against', 'git:nope'], process.env, { cwd: repo });
   assert.equal(unknownRev.status, 2);
 });
 

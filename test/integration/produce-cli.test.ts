@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { avroTypes } from '../../schemas/generated/index.js';
-import { javaDefaultPartition, SchemaRegistry } from '../../src/index.js';
-import { runCli } from '../support/cli.js';
+import { createAvroType, javaDefaultPartition, SchemaRegistry } from '../../src/index.js';
+import { runCli, runCliOnTerminal } from '../support/cli.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
 import { repoRoot } from '../support/typescript.js';
 
@@ -22,6 +22,10 @@ const registry = new SchemaRegistry({ url: cluster.registryUrl });
 const scratch = mkdtempSync(join(tmpdir(), 'avrokit-produce-test-'));
 const customerFile = join(repoRoot, 'schemas', 'customer.avsc');
 let admin: Admin;
+
+/** `avrokit produce <schema> --topics <file> --topic <topic> …` with the test cluster. */
+const produce = (schema: string, topicsFile: string, topic: string, ...options: string[]) =>
+  runCli(['produce', schema, '--topics', topicsFile, '--topic', topic, ...options], env);
 
 before(async () => {
   admin = kafka.admin();
@@ -51,7 +55,53 @@ test('register puts each type under its subject, again gives the same id, and an
     env,
   );
   assert.equal(breaking.status, 1);
-  assert.match(breaking.stderr, /REGISTRY_INCOMPATIBLE/);
+  // Which subject, which level, and where the details are; not the registry's exception text.
+  assert.match(
+    breaking.stderr,
+    new RegExp(
+      `^avrokit register: ${subject}: the registry refused customerManagement\\.avro\\.Customer: under the ` +
+        `subject's compatibility level, BACKWARD, it cannot follow the registered version\\(s\\); for what ` +
+        `breaks and how to fix it, run avrokit check \\S*customer-breaking\\.avsc --against registry ` +
+        `--subject ${subject} \\[REGISTRY_INCOMPATIBLE\\]$`,
+      'm',
+    ),
+  );
+  assert.doesNotMatch(breaking.stderr, /Exception/);
+});
+
+test('register --subject registers the type that uses types from the other files given with it', async () => {
+  const subject = uniqueName('orders-value');
+  const shop = join(repoRoot, 'schemas');
+  const run = runCli(
+    [
+      'register',
+      join(shop, 'shop', 'order.avsc'),
+      join(shop, 'shipping', 'address.avsc'),
+      join(shop, 'billing', 'address.avsc'),
+      '--subject',
+      subject,
+    ],
+    env,
+  );
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(
+    run.stdout,
+    new RegExp(`^✔ ${subject}: com\\.example\\.shop\\.Order registered, schema id \\d+, version 1\n$`),
+  );
+  const registered = JSON.parse((await registry.getLatest(subject)).schema) as {
+    name: string;
+    fields: { name: string; type: unknown }[];
+  };
+  assert.equal(registered.name, 'Order');
+  // Standalone: the addresses are defined inside, so the registry (and every reader) can parse it.
+  assert.match(
+    JSON.stringify(registered.fields.find((f) => f.name === 'shipTo')?.type),
+    /"name":"Address","namespace":"com\.example\.shipping"/,
+  );
+
+  const alone = runCli(['register', join(shop, 'shop', 'order.avsc'), '--subject', subject], env);
+  assert.equal(alone.status, 2, 'the used types must be given');
+  assert.match(alone.stderr, /unknown type name "com\.example\.shipping\.Address" \[SCHEMA_INVALID\]/);
 });
 
 test('produce sends JSON lines as typed records, keyed by a field, partitioned as Java would', async () => {
@@ -66,25 +116,12 @@ test('produce sends JSON lines as typed records, keyed by a field, partitioned a
   const customers = Array.from({ length: 300 }, (_, id) => ({
     id,
     name: `customer-${id}`,
-    email: id % 2 ? null : { string: `c${id}@example.com` }, // Avro JSON encoding of the union
+    // Natural JSON (the default) takes the bare value; Avro's {"string": …} form is read too.
+    email: id % 2 ? null : id % 4 ? `c${id}@example.com` : { string: `c${id}@example.com` },
   }));
   writeFileSync(input, customers.map((c) => JSON.stringify(c)).join('\n') + '\n');
 
-  const run = runCli(
-    [
-      'produce',
-      customerFile,
-      '--topics',
-      topicsFile,
-      '--topic',
-      topic,
-      '--input',
-      input,
-      '--key-field',
-      'name',
-    ],
-    env,
-  );
+  const run = produce(customerFile, topicsFile, topic, '--input', input, '--key-field', 'name');
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /300 records sent/);
 
@@ -112,27 +149,251 @@ test('produce sends JSON lines as typed records, keyed by a field, partitioned a
   assert.equal(new Set(seen.map((r) => r.id)).size, 300);
 });
 
-test('produce stops at the first invalid line, naming it, after sending the lines before it', async () => {
-  const topic = uniqueName('produce-bad');
+/** A topic with the given partitions and a topic map binding it to `value` (and `key`). */
+async function topicFor(
+  prefix: string,
+  value: string,
+  key?: string,
+): Promise<{ topic: string; topicsFile: string }> {
+  const topic = uniqueName(prefix);
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
   const topicsFile = join(scratch, `${topic}.json`);
-  writeFileSync(topicsFile, JSON.stringify({ [topic]: { value: 'customerManagement.avro.Customer' } }));
-  const input = join(scratch, `${topic}.jsonl`);
-  writeFileSync(
-    input,
-    [
-      '{"id": 1, "name": "a", "email": null}',
-      '{"id": "two", "name": "b", "email": null}',
-      '{"id": 3, "name": "c", "email": null}',
-    ].join('\n'),
+  writeFileSync(topicsFile, JSON.stringify({ [topic]: { value, ...(key ? { key } : {}) } }));
+  return { topic, topicsFile };
+}
+
+function inputFile(name: string, lines: readonly string[]): string {
+  const file = join(scratch, `${name}.jsonl`);
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+/** The first `count` records of a one-partition topic, decoded with `type`. */
+async function readBack(topic: string, count: number, type: { fromBuffer(b: Buffer): unknown }) {
+  const consumer = kafka.consumer({ groupId: uniqueName('produce-reader') });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const values: { key: string | undefined; value: unknown }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          // A plain object (avsc reads records as instances of a generated class).
+          const value = { ...(type.fromBuffer(message.value!.subarray(5)) as object) };
+          values.push({ key: message.key?.toString(), value });
+          if (values.length === count) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return values;
+}
+
+const highWatermark = async (topic: string) => (await admin.fetchTopicOffsets(topic))[0]?.high;
+
+const customerLine = (id: number) => JSON.stringify({ id, name: `c${id}`, email: null });
+
+test('produce stops at the first invalid line: nothing after it is sent, exit 1, the count sent printed', async () => {
+  const { topic, topicsFile } = await topicFor('produce-bad', 'customerManagement.avro.Customer');
+  const lines = Array.from({ length: 10 }, (_, i) => customerLine(i + 1));
+  lines[2] = '{"id": 3, "name": 42, "email": null}'; // a value of the wrong kind on line 3
+  const run = produce(customerFile, topicsFile, topic, '--input', inputFile(topic, lines));
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /2 records sent to /);
+  assert.match(
+    run.stderr,
+    /^avrokit: line 3 is not a valid customerManagement\.avro\.Customer: field name: expected string, got an integer \[CLI_INVALID_RECORD\]$/m,
   );
-  const run = runCli(
-    ['produce', customerFile, '--topics', topicsFile, '--topic', topic, '--input', input],
-    env,
+  assert.match(run.stderr, /nothing after line 3 was sent/);
+  assert.equal(await highWatermark(topic), '2');
+});
+
+test('--skip-invalid sends the valid lines and reports every invalid line number at the end', async () => {
+  const { topic, topicsFile } = await topicFor('produce-skip', 'customerManagement.avro.Customer');
+  const lines = Array.from({ length: 10 }, (_, i) => customerLine(i + 1));
+  lines[2] = '{"id": 3, "email": null}'; // missing field
+  lines[6] = 'not json';
+  lines[8] = '{"id": 9, "name": "x", "email": null, "emial": "typo"}';
+  const run = produce(customerFile, topicsFile, topic, '--input', inputFile(topic, lines), '--skip-invalid');
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(
+    run.stderr,
+    /line 3 is not a valid customerManagement\.avro\.Customer: field name: missing \(string, no default\) \[CLI_INVALID_RECORD\]/,
   );
-  assert.equal(run.status, 2, run.stderr);
-  assert.match(run.stderr, /line 2 is not a valid customerManagement\.avro\.Customer/);
-  assert.match(run.stderr, /1 records sent/);
-  const offsets = await admin.fetchTopicOffsets(topic);
-  assert.equal(offsets[0]?.high, '1');
+  assert.match(run.stderr, /line 7 is not a valid customerManagement\.avro\.Customer: value: not JSON/);
+  assert.match(run.stderr, /line 9 .*: field emial: not a field of customerManagement\.avro\.Customer/);
+  assert.match(run.stderr, /7 records sent to /);
+  assert.match(run.stderr, /3 invalid lines skipped: 3, 7, 9\n/);
+  assert.equal(await highWatermark(topic), '7');
+});
+
+const naturalSchema = {
+  type: 'record',
+  name: 'Payment',
+  namespace: 'test.produce',
+  fields: [
+    { name: 'id', type: { type: 'string', logicalType: 'uuid' } },
+    { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale: 2 } },
+    { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    { name: 'day', type: { type: 'int', logicalType: 'date' } },
+    { name: 'sequence', type: 'long' },
+    { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['OPEN', 'PAID'] } },
+    { name: 'note', type: ['null', 'string'], default: null },
+  ],
+};
+
+test('natural JSON by default: decimals as text, timestamps as ISO-8601 or epoch millis, longs as numbers or digits', async () => {
+  const schemaFile = join(scratch, 'payment.avsc');
+  writeFileSync(schemaFile, JSON.stringify(naturalSchema));
+  const { topic, topicsFile } = await topicFor('produce-natural', 'test.produce.Payment', 'string');
+  const id = '3f1c2b9a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
+  const lines = [
+    JSON.stringify({
+      id,
+      amount: '12.99',
+      at: '2026-03-01T09:30:00Z',
+      day: '2026-03-01',
+      sequence: 1,
+      status: 'OPEN',
+      note: 'first',
+    }),
+    JSON.stringify({
+      id,
+      amount: 1.5,
+      at: 1772357400000,
+      day: '2026-03-02',
+      sequence: '9007199254740990',
+      status: 'PAID',
+    }),
+  ];
+  const run = produce(schemaFile, topicsFile, topic, '--key-field', 'id', '--input', inputFile(topic, lines));
+  assert.equal(run.status, 0, run.stderr);
+  const type = createAvroType(naturalSchema);
+  const [first, second] = await readBack(topic, 2, type);
+  assert.deepEqual(first, {
+    key: id,
+    value: {
+      id,
+      amount: '12.99',
+      at: new Date('2026-03-01T09:30:00Z'),
+      day: '2026-03-01',
+      sequence: 1,
+      status: 'OPEN',
+      note: 'first',
+    },
+  });
+  assert.deepEqual(second?.value, {
+    id,
+    amount: '1.50',
+    at: new Date(1772357400000),
+    day: '2026-03-02',
+    sequence: 9007199254740990,
+    status: 'PAID',
+    note: null,
+  });
+
+  // A wrong enum symbol or a decimal with too many digits: short messages naming the field, no schema dump.
+  const bad = produce(
+    schemaFile,
+    topicsFile,
+    topic,
+    '--skip-invalid',
+    '--input',
+    inputFile(`${topic}-bad`, [
+      JSON.stringify({ id, amount: '12.99', at: 0, day: '2026-03-01', sequence: 1, status: 'LOST' }),
+      JSON.stringify({ id, amount: '12.999', at: 0, day: '2026-03-01', sequence: 1, status: 'OPEN' }),
+      JSON.stringify({ id, amount: '1', at: 'yesterday', day: '2026-03-01', sequence: 1, status: 'OPEN' }),
+    ]),
+  );
+  assert.equal(bad.status, 1);
+  assert.match(
+    bad.stderr,
+    /line 1 .*: field status: expected a symbol of test\.produce\.Status \(OPEN, PAID\), got another string \[CLI_INVALID_RECORD\]\n/,
+  );
+  assert.match(
+    bad.stderr,
+    /line 2 .*: field amount: expected a decimal\(10, 2\) as text like "12\.99", got a string/,
+  );
+  assert.match(bad.stderr, /line 3 .*: field at: expected an ISO-8601 date-time or epoch milliseconds/);
+  for (const line of bad.stderr.split('\n')) assert.ok(line.length < 220, `a short line: ${line}`);
+  assert.doesNotMatch(bad.stderr, /"fields"|"symbols"/, 'no schema in the messages');
+});
+
+test('--json-encoding avro takes Avro JSON as kafka-avro-console-producer does (unions wrapped, decimals as bytes)', async () => {
+  const schemaFile = join(scratch, 'payment-avro.avsc');
+  writeFileSync(schemaFile, JSON.stringify(naturalSchema));
+  const { topic, topicsFile } = await topicFor('produce-avro-json', 'test.produce.Payment');
+  const id = '3f1c2b9a-8d7e-4f60-9a1b-2c3d4e5f6a7b';
+  // 12.99 at scale 2 is the unscaled 1299 = 0x0513: two bytes, as code points in a JSON string.
+  const line = JSON.stringify({
+    id,
+    amount: '\u0005\u0013',
+    at: 1772357400000,
+    day: 20513,
+    sequence: 7,
+    status: 'OPEN',
+    note: { string: 'x' },
+  });
+  const args = ['produce', schemaFile, '--topics', topicsFile, '--topic', topic, '--json-encoding', 'avro'];
+  const run = runCli([...args, '--input', inputFile(topic, [line])], env);
+  assert.equal(run.status, 0, run.stderr);
+  const [record] = await readBack(topic, 1, createAvroType(naturalSchema));
+  assert.deepEqual(record?.value, {
+    id,
+    amount: '12.99',
+    at: new Date(1772357400000),
+    day: '2026-03-01',
+    sequence: 7,
+    status: 'OPEN',
+    note: 'x',
+  });
+  // The natural forms are not Avro JSON: a bare union value is refused, naming the field.
+  const natural = JSON.stringify({
+    id,
+    amount: '\u0005\u0013',
+    at: 0,
+    day: 0,
+    sequence: 7,
+    status: 'OPEN',
+    note: 'x',
+  });
+  const refused = runCli([...args, '--input', inputFile(`${topic}-natural`, [natural])], env);
+  assert.equal(refused.status, 1);
+  assert.match(
+    refused.stderr,
+    /line 1 .*: field note: expected one of \{"null": …\}, \{"string": …\}, got a string/,
+  );
+});
+
+test('progress: one line per 10,000 records when piped, a line redrawn in place on a terminal, a summary either way', async () => {
+  const { topic, topicsFile } = await topicFor('produce-progress', 'customerManagement.avro.Customer');
+  const input = inputFile(
+    topic,
+    Array.from({ length: 20_000 }, (_, i) => customerLine(i)),
+  );
+  const args = ['produce', customerFile, '--topics', topicsFile, '--topic', topic, '--input', input];
+  const piped = runCli(args, env);
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.deepEqual(piped.stderr.match(/^avrokit produce: \d+ records sent$/gm), [
+    'avrokit produce: 10000 records sent',
+    'avrokit produce: 20000 records sent',
+  ]);
+  assert.match(piped.stderr, /^✔ avrokit produce: 20000 records sent to \S+ in \d+\.\d s, \d+ records\/s$/m);
+  assert.ok(!piped.stderr.includes('\r'), 'nothing redrawn when piped');
+
+  const terminal = runCliOnTerminal(args, { ...env, TERM: 'xterm-256color' });
+  assert.equal(terminal.status, 0, terminal.stdout);
+  assert.doesNotMatch(
+    terminal.stdout,
+    /records sent\r?\n.*records sent\r?\n/,
+    'no per-10,000 lines on a terminal',
+  );
+  assert.ok(
+    terminal.stdout.includes('\r\u001b[2Kavrokit produce: '),
+    'the progress line is redrawn in place',
+  );
+  assert.match(terminal.stdout, /avrokit produce: [\d,]+ records, [\d,]+ records\/s, \d+\.\d s/);
+  assert.match(terminal.stdout, /avrokit produce: 20000 records sent to \S+ in \d+\.\d s/);
+  assert.equal(await highWatermark(topic), '40000');
 });

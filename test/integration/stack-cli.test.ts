@@ -8,11 +8,16 @@ const cluster = testCluster();
 const exportsOf = (c: { brokers: string[]; registryUrl: string }) =>
   `export KAFKA_BROKERS=${c.brokers.join(',')}\nexport SCHEMA_REGISTRY_URL=${c.registryUrl}\n`;
 
-test('stack up with KAFKA_BROKERS and SCHEMA_REGISTRY_URL set starts nothing and exports them', () => {
-  const result = runCli(['stack', 'up']);
+test('stack up with KAFKA_BROKERS and SCHEMA_REGISTRY_URL naming another cluster starts nothing and exports them', () => {
+  const other = { brokers: ['broker.example:9092'], registryUrl: 'http://registry.example/apis/ccompat/v7' };
+  const result = runCli(['stack', 'up'], {
+    ...process.env,
+    KAFKA_BROKERS: other.brokers.join(','),
+    SCHEMA_REGISTRY_URL: other.registryUrl,
+  });
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stderr, /using the existing cluster/);
-  assert.equal(result.stdout, exportsOf(cluster));
+  assert.equal(result.stdout, exportsOf(other));
 });
 
 if (cluster.stack === 'local') {
@@ -31,5 +36,16 @@ if (cluster.stack === 'local') {
     const kafka = resolveStackOptions().kafkaVersion;
     assert.ok(before.stdout.startsWith(`running: Kafka ${kafka} (pid `), before.stdout);
     assert.equal(after.stdout, before.stdout, 'same processes before and after');
+  });
+
+  test('after eval "$(avrokit stack up)" the exported variables name our own stack, not another cluster', () => {
+    const evaluated = {
+      ...withoutCluster,
+      KAFKA_BROKERS: cluster.brokers.join(','),
+      SCHEMA_REGISTRY_URL: cluster.registryUrl,
+    };
+    const up = runCli(['stack', 'up'], evaluated);
+    assert.match(up.stderr, /already running/);
+    assert.match(runCli(['stack', 'status'], evaluated).stdout, /^running: Kafka/);
   });
 }

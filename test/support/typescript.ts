@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
+import { runCli } from './cli.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,31 +31,64 @@ export interface CompileResult {
   readonly errors: readonly string[];
 }
 
+/** The TypeScript compilers the project supports: `typescript` (5.x) and the alias `typescript-7`. */
+export const TYPESCRIPT_VERSIONS = ['5', '7'] as const;
+export type TypeScriptVersion = (typeof TYPESCRIPT_VERSIONS)[number];
+
+/** The `tsc` of one TypeScript version, by path: both packages install a bin named tsc. */
+export function tscOf(version: TypeScriptVersion): string {
+  return join(repoRoot, 'node_modules', version === '5' ? 'typescript' : 'typescript-7', 'bin', 'tsc');
+}
+
+/** What a new app's tsconfig says: `--strict`, NodeNext, type-check only. */
+export const APP_COMPILER_OPTIONS = {
+  target: 'ES2022',
+  lib: ['ES2023'],
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  types: ['node'],
+} as const;
+
+/**
+ * Code generated from the example schemas (schemas/, with schemas/topics.json) by the built CLI, into
+ * `outDir`: what `./generated/index.js` is in the docs' examples.
+ */
+export function generateExamples(outDir: string, extra: readonly string[] = []): void {
+  const gen = runCli([
+    'gen',
+    join(repoRoot, 'schemas'),
+    '--out',
+    outDir,
+    '--topics',
+    join(repoRoot, 'schemas', 'topics.json'),
+    ...extra,
+  ]);
+  if (gen.status !== 0) throw new Error(`avrokit gen failed: ${gen.stderr}`);
+}
+
 /** Type-checks the given folder with `tsc --strict` (and the repository's other strictness flags). */
-export function compile(dir: string): CompileResult {
+export function compile(dir: string, version: TypeScriptVersion = '5'): CompileResult {
   writeFileSync(
     join(dir, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
+        ...APP_COMPILER_OPTIONS,
         noUncheckedIndexedAccess: true,
         exactOptionalPropertyTypes: true,
         noUnusedLocals: true,
         isolatedModules: true,
         verbatimModuleSyntax: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ['node'],
       },
       include: ['./**/*.ts'],
     }),
   );
-  const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync(tsc, ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', cwd: repoRoot });
+  const result = spawnSync(process.execPath, [tscOf(version), '-p', join(dir, 'tsconfig.json')], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+  });
   const errors = `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.includes('error TS'));
   return { ok: result.status === 0, errors };
 }

@@ -219,9 +219,9 @@ test('bad input names the file and the place in the schema, and nothing is writt
   for (const [what, files, message, path] of cases) {
     const { src, out } = await fixture(files);
     await rejectsWith(generateTypes({ inputs: [src], outDir: out }), message, path);
-    // Through the CLI too: one line, exit code 1, no output folder.
+    // Through the CLI too: one line, exit code 2 (an input error), no output folder.
     const cli = runCli(['gen', src, '--out', out]);
-    assert.equal(cli.status, 1, `${what}: ${cli.stderr}`);
+    assert.equal(cli.status, 2, `${what}: ${cli.stderr}`);
     assert.match(cli.stderr, /SCHEMA_INVALID/);
     assert.equal(cli.stderr.trim().split('\n').length, 1, `${what}: ${cli.stderr}`);
     assert.equal(existsSync(out), false, `${what}: output written`);
@@ -244,7 +244,7 @@ test('a failed run leaves the files of the previous run as they were', async () 
   const before = await readFile(join(out, 'X.ts'), 'utf8');
   await writeFile(join(src, 'x.avsc'), JSON.stringify(record('X', [{ name: 'a', type: 'Unknown' }])));
   const cli = runCli(['gen', src, '--out', out, '--runtime-import', runtimeImportFrom(out)]);
-  assert.equal(cli.status, 1);
+  assert.equal(cli.status, 2, cli.stderr);
   assert.equal(await readFile(join(out, 'X.ts'), 'utf8'), before);
 });
 

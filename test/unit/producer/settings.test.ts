@@ -18,6 +18,9 @@ test("defaults follow the Java producer's", () => {
   assert.equal(s.deliveryTimeoutMs, 120000);
   assert.equal(s.retryBackoffMs, 100);
   assert.equal(s.retryBackoffMaxMs, 1000);
+  // Java asks the broker to create missing topics; avrokit only when told to (docs/producer.md#topics).
+  assert.equal(s.allowAutoTopicCreation, false);
+  assert.equal(resolveSettings({ allowAutoTopicCreation: true }).allowAutoTopicCreation, true);
 });
 
 test('retries: 0 turns default idempotence off, as Java does, and is refused with idempotent: true', () => {
@@ -63,6 +66,7 @@ test('invalid settings fail at construction, naming the setting', () => {
     [{ retryBackoffMs: -1 }, /retryBackoffMs/],
     [{ maxBlockMs: 'soon' }, /maxBlockMs/],
     [{ clientId: '' }, /clientId/],
+    [{ allowAutoTopicCreation: 'yes' }, /invalid option allowAutoTopicCreation: must be true or false/],
     [
       { maxRequestSize: 2048, bufferMemory: 1024 },
       /invalid option maxRequestSize: \(2048\) cannot exceed bufferMemory \(1024\)/,
