@@ -83,7 +83,7 @@ function long(json: unknown, type: avro.Type, path: string): number | bigint {
     throw new Mismatch(path, `expected a long (an integer, or a string of digits), got ${kindOf(json)}`);
   }
   if (bigint) return value;
-  // Numbers hold longs only where they are exact (avsc's bound for number longs).
+  // Numbers hold longs only where they are exact (±(2^53 − 1); the type refuses the rest).
   if (!type.isValid(Number(value)) || BigInt(Number(value)) !== value) {
     throw new Mismatch(path, 'this long is too large for a number: generate the types with --longs bigint');
   }
@@ -117,7 +117,7 @@ export function fromNaturalJson(type: avro.Type, json: unknown, path = ''): unkn
       const bytes = bytesFrom(json, type, path);
       const size = (type as avro.types.FixedType).size;
       if (bytes.length !== size)
-        throw new Mismatch(path, `expected ${size} bytes for ${describeType(type)}, got ${bytes.length}`);
+        throw new Mismatch(path, `expected ${size} bytes for ${type.name ?? 'fixed'}, got ${bytes.length}`);
       return bytes;
     }
     case 'enum': {
@@ -125,7 +125,8 @@ export function fromNaturalJson(type: avro.Type, json: unknown, path = ''): unkn
       if (typeof json !== 'string' || !symbols.includes(json)) {
         throw new Mismatch(
           path,
-          `expected a symbol of ${describeType(type)} (${symbols.join(', ')}), got ${typeof json === 'string' ? 'another string' : kindOf(json)}`,
+          // The name alone: describeType would list the symbols a second time.
+          `expected a symbol of ${type.name ?? 'enum'} (${symbols.join(', ')}), got ${typeof json === 'string' ? 'another string' : kindOf(json)}`,
         );
       }
       return json;
