@@ -88,10 +88,11 @@ function nodeBinary(major: string): { path: string; version: string } {
   }
   const probe = spawnSync(
     'npx',
-    ['-y', '-p', `node@${major}`, 'node', '-p', 'process.execPath + " " + process.versions.node'],
+    ['-y', '-p', `node@${major}`, 'node', '-p', 'process.versions.node + "\\n" + process.execPath'],
     { encoding: 'utf8' },
   );
-  const [path, version] = probe.stdout.trim().split(' ');
+  // The version first and the path last, on lines of their own: a home directory may hold spaces.
+  const [version, path] = probe.stdout.trim().split('\n');
   if (probe.status !== 0 || !path || !version) {
     fail(`could not get Node ${major} with npx -p node@${major}: ${(probe.stderr || probe.stdout).trim()}`);
   }

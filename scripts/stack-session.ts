@@ -46,16 +46,20 @@ export function describeUp(up: UpResult): string {
   );
 }
 
-/** Runs `onSignal` once on the first SIGINT or SIGTERM, then exits with 130 as shells expect. */
+/**
+ * Runs `onSignal` on the first SIGINT or SIGTERM, then exits with 130 as shells expect. Later signals are
+ * ignored while it runs: Ctrl-C reaches this process twice under tsx (from the terminal to the whole
+ * process group, and relayed by tsx's parent process), and the second must not cut the clean-up short.
+ */
 export function onInterrupt(onSignal: () => Promise<unknown>): void {
   let handled = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      if (handled) return;
-      handled = true;
-      void onSignal()
-        .catch(() => undefined)
-        .finally(() => process.exit(130));
-    });
-  }
+  const handler = () => {
+    if (handled) return;
+    handled = true;
+    void onSignal()
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
