@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { stackDown, stackUp } from '../src/stack/index.js';
+import { clusterEnv, describeUp, onInterrupt, StackSession } from './stack-session.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -38,35 +38,21 @@ step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
 const files = testFiles(join(root, 'test'));
 const needsCluster = files.some((f) => f.includes(`${join('test', 'integration')}`));
 
-let startedHere = false;
-let stopping: Promise<unknown> | undefined;
-const stopIfStartedHere = () => (stopping ??= startedHere ? stackDown() : Promise.resolve());
-
+const stack = new StackSession();
+// Registered before the stack starts, so Ctrl-C during start-up also stops what was started.
+onInterrupt(() => stack.stop());
 const env: NodeJS.ProcessEnv = { ...process.env };
 if (needsCluster) {
   process.stdout.write('\n> local stack\n');
-  const up = await stackUp().catch((err: unknown) => {
+  // A stack the user already had running is used and left running; only ours is stopped.
+  const up = await stack.start().catch((err: unknown) => {
     process.stderr.write(
       `the local stack could not start: ${err instanceof Error ? err.message : String(err)}\n`,
     );
     return process.exit(1);
   });
-  // A stack the user already had running is used and left running; only ours is stopped.
-  startedHere = up.outcome === 'started';
-  process.stdout.write(
-    `${up.outcome}: Kafka ${up.endpoints.brokers.join(',')}, registry ${up.endpoints.registryUrl}` +
-      (up.versions ? ` (Kafka ${up.versions.kafka}, Apicurio Registry ${up.versions.registry})` : '') +
-      '\n',
-  );
-  env.KAFKA_BROKERS = up.endpoints.brokers.join(',');
-  env.SCHEMA_REGISTRY_URL = up.endpoints.registryUrl;
-  env.AVROKIT_TEST_STACK = up.outcome === 'external' ? 'external' : 'local';
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void stopIfStartedHere().finally(() => process.exit(130));
-  });
+  process.stdout.write(`${describeUp(up)}\n`);
+  Object.assign(env, clusterEnv(up));
 }
 
 process.stdout.write(`\n> ${files.length} test files: ${files.map((f) => relative(root, f)).join(' ')}\n\n`);
@@ -78,7 +64,7 @@ const runner = spawn(
 const code = await new Promise<number>((resolve) => runner.on('close', (c) => resolve(c ?? 1)));
 // Stopping prints nothing on success, so the runner's summary stays the last thing printed.
 try {
-  await stopIfStartedHere();
+  await stack.stop();
 } catch (err) {
   process.stderr.write(
     `stopping the local stack failed: ${err instanceof Error ? err.message : String(err)}\n`,

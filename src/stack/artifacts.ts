@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from '../errors.js';
+import { kafkaLogging, type Coordinates } from './kafka-version.js';
 import type { StackOptions } from './options.js';
 import { run, type CommandResult } from './processes.js';
 
@@ -39,6 +40,14 @@ function mavenFailure(result: CommandResult): string {
   return (innermost >= 0 ? line.slice(innermost) : line).replace(/\s*-> \[Help 1\]$/, '');
 }
 
+function readIfExists(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 function fetchInto(finalDir: string, what: string, fill: (partialDir: string) => void): string {
   if (existsSync(finalDir)) return finalDir;
   const partial = `${finalDir}.partial`;
@@ -54,8 +63,6 @@ function fetchInto(finalDir: string, what: string, fill: (partialDir: string) =>
   }
   return finalDir;
 }
-
-type Coordinates = readonly [groupId: string, artifactId: string, version: string];
 
 function runtimePom(name: string, version: string, dependencies: readonly Coordinates[]): string {
   const deps = dependencies
@@ -86,8 +93,15 @@ function ensureClasspath(
   dependencies: readonly Coordinates[],
 ): string {
   const artifact = dependencies.map((d) => d.join(':')).join(', ');
-  const dir = fetchInto(join(options.cacheDir, `${name}-${version}`), artifact, (partial) => {
-    writeFileSync(join(partial, 'pom.xml'), runtimePom(name, version, dependencies));
+  const pom = runtimePom(name, version, dependencies);
+  const cached = join(options.cacheDir, `${name}-${version}`);
+  // A classpath cached by an avrokit that asked for other jars (Kafka 4.x once got the 3.x logging
+  // backend) is rebuilt rather than run with the wrong ones; the pom it was built from is kept beside it.
+  if (existsSync(cached) && readIfExists(join(cached, 'pom.xml')) !== pom) {
+    rmSync(cached, { recursive: true, force: true });
+  }
+  const dir = fetchInto(cached, artifact, (partial) => {
+    writeFileSync(join(partial, 'pom.xml'), pom);
     const result = run(
       mvn,
       [
@@ -111,14 +125,16 @@ function ensureClasspath(
   return join(dir, 'libs', '*');
 }
 
+/**
+ * The broker: `kafka_2.13` (Scala 2.13 is the only build 4.x publishes) brings kafka-server,
+ * kafka-storage, kafka-raft and the rest as runtime dependencies in 3.x and 4.x alike; only the logging
+ * backend differs between the two (see kafka-version.ts).
+ */
 export function ensureKafka(options: StackOptions, mvn: string): KafkaDistribution {
   const version = options.kafkaVersion;
-  // Kafka's core jar leaves the logging backend to the distribution; without reload4j the broker logs
-  // nothing at all, which makes start-up failures undiagnosable.
   const classpath = ensureClasspath(options, mvn, 'kafka', version, [
     ['org.apache.kafka', 'kafka_2.13', version],
-    ['org.slf4j', 'slf4j-reload4j', '1.7.36'],
-    ['ch.qos.reload4j', 'reload4j', '1.2.25'],
+    ...kafkaLogging(version).dependencies,
   ]);
   return { version, classpath };
 }
@@ -137,7 +153,7 @@ export function ensureKafkaTools(options: StackOptions, mvn: string): KafkaDistr
   const version = options.kafkaVersion;
   const classpath = ensureClasspath(options, mvn, 'kafka-tools', version, [
     ['org.apache.kafka', 'kafka-tools', version],
-    ['org.slf4j', 'slf4j-reload4j', '1.7.36'],
+    ...kafkaLogging(version).dependencies,
   ]);
   return { version, classpath };
 }

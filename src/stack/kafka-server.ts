@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { StackError } from '../errors.js';
 import type { KafkaDistribution } from './artifacts.js';
+import { kafkaLogging } from './kafka-version.js';
 import type { StackOptions } from './options.js';
 import { isAlive, run, spawnDetached, tailOf } from './processes.js';
 
@@ -34,19 +35,6 @@ function serverProperties(options: StackOptions, dataDir: string): string {
   ].join('\n');
 }
 
-function log4jProperties(logFile: string): string {
-  return [
-    'log4j.rootLogger=INFO, file',
-    'log4j.logger.kafka.log=WARN',
-    'log4j.logger.org.apache.kafka.storage=WARN',
-    'log4j.appender.file=org.apache.log4j.FileAppender',
-    `log4j.appender.file.File=${logFile}`,
-    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-    '',
-  ].join('\n');
-}
-
 /** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid` prints. */
 function newClusterId(): string {
   return randomBytes(16).toString('base64url');
@@ -68,11 +56,12 @@ export function startKafka(
   mkdirSync(dataDir, { recursive: true });
   const propsFile = join(workDir, 'kafka.properties');
   const logFile = join(workDir, 'kafka.log');
-  const log4jFile = join(workDir, 'kafka-log4j.properties');
+  const logging = kafkaLogging(dist.version);
+  const loggingFile = join(workDir, logging.configFileName);
   writeFileSync(propsFile, serverProperties(options, dataDir));
-  writeFileSync(log4jFile, log4jProperties(logFile));
+  writeFileSync(loggingFile, logging.configuration(logFile));
 
-  const jvm = [`-Xmx${options.heap}`, `-Dlog4j.configuration=file:${log4jFile}`, '-cp', dist.classpath];
+  const jvm = [`-Xmx${options.heap}`, logging.jvmFlag(loggingFile), '-cp', dist.classpath];
   const format = run(java, [
     ...jvm,
     'kafka.tools.StorageTool',

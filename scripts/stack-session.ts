@@ -1,0 +1,65 @@
+/**
+ * The local stack as the test scripts use it: start it (or use what runs), hand the tests its endpoints,
+ * and stop it again only if this script started it — exactly once, also on Ctrl-C.
+ */
+import { stackDown, stackUp, type UpResult } from '../src/stack/index.js';
+import { resolveStackOptions, type StackOptions } from '../src/stack/options.js';
+
+export class StackSession {
+  private starting: Promise<UpResult> | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(readonly options: StackOptions = resolveStackOptions()) {}
+
+  start(): Promise<UpResult> {
+    this.starting ??= stackUp(this.options);
+    return this.starting;
+  }
+
+  /**
+   * Stops the stack if `start` started it. A start still under way is awaited first: stopping in the
+   * middle of it could run before the servers are spawned and leave them running.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const up = await this.starting?.catch(() => undefined);
+      if (up?.outcome === 'started') await stackDown(this.options);
+    })();
+    return this.stopping;
+  }
+}
+
+/** What the tests read to find the cluster (see test/support/cluster.ts). */
+export function clusterEnv(up: UpResult): NodeJS.ProcessEnv {
+  return {
+    KAFKA_BROKERS: up.endpoints.brokers.join(','),
+    SCHEMA_REGISTRY_URL: up.endpoints.registryUrl,
+    AVROKIT_TEST_STACK: up.outcome === 'external' ? 'external' : 'local',
+  };
+}
+
+/** One line saying what `start` did and where the cluster is. */
+export function describeUp(up: UpResult): string {
+  return (
+    `${up.outcome}: Kafka ${up.endpoints.brokers.join(',')}, registry ${up.endpoints.registryUrl}` +
+    (up.versions ? ` (Kafka ${up.versions.kafka}, Apicurio Registry ${up.versions.registry})` : '')
+  );
+}
+
+/**
+ * Runs `onSignal` on the first SIGINT or SIGTERM, then exits with 130 as shells expect. Later signals are
+ * ignored while it runs: Ctrl-C reaches this process twice under tsx (from the terminal to the whole
+ * process group, and relayed by tsx's parent process), and the second must not cut the clean-up short.
+ */
+export function onInterrupt(onSignal: () => Promise<unknown>): void {
+  let handled = false;
+  const handler = () => {
+    if (handled) return;
+    handled = true;
+    void onSignal()
+      .catch(() => undefined)
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
