@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'STACK_DOWNLOAD_FAILED',
   'STACK_START_FAILED',
   'STACK_BUSY',
+  'STACK_NOT_RUNNING',
   // Command line
   'CLI_USAGE',
   // Options given to a constructor or function
