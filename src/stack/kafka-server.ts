@@ -72,9 +72,16 @@ export function serverProperties(options: StackOptions, node: KafkaNode): string
   ].join('\n');
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid` prints. */
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid`
+ * prints. Like Kafka's Uuid.randomUuid, never one that starts with '-': StorageTool's argument parser
+ * would read `-t -Abc…` as an option (1 start in 64 failed with "expected one argument").
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export interface StartedServer {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kafkaNodes, serverProperties } from '../../../src/stack/kafka-server.js';
+import { kafkaNodes, newClusterId, serverProperties } from '../../../src/stack/kafka-server.js';
 import { resolveStackOptions } from '../../../src/stack/options.js';
 
 const properties = (text: string) =>
@@ -77,4 +77,11 @@ test('an explicit controller port moves every node’s controller port with it',
     kafkaNodes(options, '/r').map((n) => n.controllerPort),
     [49150, 49152, 49154],
   );
+});
+
+test('cluster ids never start with "-", which StorageTool would read as an option', () => {
+  for (let i = 0; i < 5000; i++) {
+    const id = newClusterId();
+    assert.match(id, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  }
 });
