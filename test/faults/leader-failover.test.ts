@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import kafkajs from 'kafkajs';
+import { describeStatus } from '../../src/cli/stack-command.js';
+import { stackStatus } from '../../src/stack/index.js';
 import {
   assertDeliveredOnce,
   faultRecords,
@@ -13,9 +16,30 @@ import {
   useFaultCluster,
 } from '../support/faults.js';
 
+const { ConfigResourceTypes } = kafkajs;
 const RECORDS = faultRecords(20_000);
 const SEED = 3;
 const faultCluster = useFaultCluster(3);
+
+test('a 3-node stack: three brokers answer, a new topic gets 3 replicas and min.insync.replicas 2, status names each node', async () => {
+  const cluster = faultCluster();
+  const described = await cluster.adminClient.describeCluster();
+  assert.deepEqual(described.brokers.map((b) => b.nodeId).sort(), [1, 2, 3]);
+  assert.equal(cluster.endpoints.brokers.length, 3);
+  const { name } = await cluster.createTopic('replicas', 3);
+  const { topics } = await cluster.adminClient.fetchTopicMetadata({ topics: [name] });
+  for (const p of topics[0]!.partitions) assert.equal(p.replicas.length, 3, `partition ${p.partitionId}`);
+  const configs = await cluster.adminClient.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas'] }],
+    includeSynonyms: false,
+  });
+  assert.equal(configs.resources[0]!.configEntries[0]!.configValue, '2');
+  const status = describeStatus(stackStatus(cluster.options));
+  assert.match(
+    status,
+    /^running: Kafka [\d.]+, 3 nodes: node 1 \(pid \d+\) at [^,]+, node 2 \(pid \d+\) at [^,]+, node 3 /,
+  );
+});
 
 test(`3 nodes, the leader of partition 0 killed mid-stream of ${RECORDS} keyed records: sends continue on the new leader, 0 lost, 0 duplicated`, async () => {
   const cluster = faultCluster();
