@@ -2,6 +2,9 @@
  * The local stack as the test scripts use it: start it (or use what runs), hand the tests its endpoints,
  * and stop it again only if this script started it — exactly once, also on Ctrl-C.
  */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { stackDown, stackUp, type UpResult } from '../src/stack/index.js';
 import { resolveStackOptions, type StackOptions } from '../src/stack/options.js';
 
@@ -62,4 +65,30 @@ export function onInterrupt(onSignal: () => Promise<unknown>): void {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+}
+
+/** Every `*.test.ts` under `dir`, sorted. */
+export function testFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return testFiles(path);
+      return entry.endsWith('.test.ts') ? [path] : [];
+    })
+    .sort();
+}
+
+/** Runs test files with node's test runner (spec reporter, its summary last); resolves to its exit code. */
+export function runNodeTests(
+  cwd: string,
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+  extraArgs: readonly string[] = [],
+): Promise<number> {
+  const runner = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...extraArgs, ...files],
+    { cwd, env, stdio: 'inherit' },
+  );
+  return new Promise<number>((resolve) => runner.on('close', (c) => resolve(c ?? 1)));
 }

@@ -1,13 +1,24 @@
 /**
  * `npm test`: type-check (TypeScript 5 and 7), lint, build, bring up the real Kafka broker and schema registry once for the
  * whole run (unless KAFKA_BROKERS and SCHEMA_REGISTRY_URL name an existing cluster, or a stack is
- * already running), run every test under test/ with node's test runner, and stop what this run
- * started, even when tests fail or the run is interrupted. The runner's summary is the last output.
+ * already running), run every test under test/ but test/faults with node's test runner, and stop what
+ * this run started, even when tests fail or the run is interrupted. Then the fault tests in their
+ * reduced size (test/faults; each file starts and stops a stack of its own, one file at a time, after
+ * the shared stack is stopped so that no two stacks share the machine). The last runner's summary is
+ * the last output; a failure of the first run is repeated after it.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
-import { clusterEnv, describeUp, onInterrupt, StackSession } from './stack-session.js';
+import { stackDown } from '../src/stack/index.js';
+import { faultStackOptions } from '../test/support/faults.js';
+import {
+  clusterEnv,
+  describeUp,
+  onInterrupt,
+  runNodeTests,
+  StackSession,
+  testFiles,
+} from './stack-session.js';
 
 const root = join(import.meta.dirname, '..');
 
@@ -18,16 +29,6 @@ function step(title: string, command: string, args: string[]): void {
     process.stderr.write(`\n${title} failed\n`);
     process.exit(result.status ?? 1);
   }
-}
-
-function testFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .flatMap((entry) => {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) return testFiles(path);
-      return entry.endsWith('.test.ts') ? [path] : [];
-    })
-    .sort();
 }
 
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -49,12 +50,16 @@ step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
 // The CLI tests run the built `avrokit` bin, as the published package installs it.
 step('build (dist/, what npm pack publishes)', 'npm', ['run', '--silent', 'build']);
 
-const files = testFiles(join(root, 'test'));
+const faultDir = join(root, 'test', 'faults');
+const all = testFiles(join(root, 'test'));
+const files = all.filter((f) => !f.startsWith(faultDir));
+const faultFiles = all.filter((f) => f.startsWith(faultDir));
 const needsCluster = files.some((f) => f.includes(`${join('test', 'integration')}`));
 
 const stack = new StackSession();
 // Registered before the stack starts, so Ctrl-C during start-up also stops what was started.
-onInterrupt(() => stack.stop());
+// A fault file killed mid-run leaves its own stack behind: stop that too.
+onInterrupt(() => Promise.all([stack.stop(), stackDown(faultStackOptions(1))]));
 const env: NodeJS.ProcessEnv = { ...process.env };
 if (needsCluster) {
   process.stdout.write('\n> local stack\n');
@@ -70,12 +75,7 @@ if (needsCluster) {
 }
 
 process.stdout.write(`\n> ${files.length} test files: ${files.map((f) => relative(root, f)).join(' ')}\n\n`);
-const runner = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
-  { cwd: root, env, stdio: 'inherit' },
-);
-const code = await new Promise<number>((resolve) => runner.on('close', (c) => resolve(c ?? 1)));
+const code = await runNodeTests(root, files, env);
 // Stopping prints nothing on success, so the runner's summary stays the last thing printed.
 try {
   await stack.stop();
@@ -84,4 +84,15 @@ try {
     `stopping the local stack failed: ${err instanceof Error ? err.message : String(err)}\n`,
   );
 }
-process.exit(code);
+
+process.stdout.write(
+  `\n> ${faultFiles.length} fault test files, reduced size: ${faultFiles.map((f) => relative(root, f)).join(' ')}\n\n`,
+);
+// Without the shared cluster's variables: fault files start their own stacks (see test/support/faults.ts).
+const faultEnv = { ...process.env };
+delete faultEnv.KAFKA_BROKERS;
+delete faultEnv.SCHEMA_REGISTRY_URL;
+const faultCode = await runNodeTests(root, faultFiles, faultEnv, ['--test-concurrency=1']);
+if (code !== 0)
+  process.stderr.write(`\nthe unit and integration tests failed (exit code ${code}); see above\n`);
+process.exit(code !== 0 ? code : faultCode);

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'STACK_DOWNLOAD_FAILED',
   'STACK_START_FAILED',
   'STACK_BUSY',
+  'STACK_NOT_RUNNING',
   // Command line
   'CLI_USAGE',
   'CLI_INPUT',

@@ -1,21 +1,32 @@
 import { UsageError } from '../errors.js';
-import { exportLines, stackDown, stackStatus, stackUp } from '../stack/index.js';
+import {
+  exportLines,
+  parseBrokerCount,
+  resolveStackOptions,
+  stackDown,
+  stackStatus,
+  stackUp,
+  type StackStatus,
+} from '../stack/index.js';
 import { defineCommand, type Command } from './command.js';
 
-const usage = `Usage: avrokit stack <up|down|status>
+const usage = `Usage: avrokit stack <up|down|status> [--brokers N]
 
 Runs a local Apache Kafka broker (KRaft) and Apicurio schema registry for development, fetched once
 from Maven Central with mvn and started on 127.0.0.1.
 
   up      start both (or report the running stack) and print eval-able exports:
             eval "$(avrokit stack up)"
+          --brokers 3 starts a 3-node cluster (each node broker + controller, replication
+          factor 3, min.insync.replicas 2) on every second port from the Kafka port
   down    stop exactly the processes 'up' started and delete their data
   status  say what runs
 
 When KAFKA_BROKERS and SCHEMA_REGISTRY_URL are both set to another cluster, 'up' starts nothing.
 'down' always stops what 'up' started (the state directory knows), whatever the environment says.
 Environment: AVROKIT_CACHE_DIR, AVROKIT_STACK_DIR, AVROKIT_KAFKA_PORT (19092),
-AVROKIT_REGISTRY_PORT (18081), AVROKIT_KAFKA_VERSION, AVROKIT_APICURIO_VERSION, JAVA_HOME.`;
+AVROKIT_KAFKA_CONTROLLER_PORT (Kafka port + 1), AVROKIT_REGISTRY_PORT (18081),
+AVROKIT_KAFKA_BROKERS_COUNT (1), AVROKIT_KAFKA_VERSION, AVROKIT_APICURIO_VERSION, JAVA_HOME.`;
 
 const say = (line: string) => process.stderr.write(`avrokit stack: ${line}\n`);
 
@@ -23,22 +34,33 @@ export const stackCommand: Command = defineCommand({
   name: 'stack',
   summary: 'start, stop or inspect a local Kafka broker and schema registry',
   usage,
-  options: {},
-  async run(_values, positionals) {
+  options: { brokers: { type: 'string' } },
+  async run(values, positionals) {
     const action = positionals[0];
     if (positionals.length !== 1 || (action !== 'up' && action !== 'down' && action !== 'status')) {
       throw new UsageError(`expected one of up, down, status (got ${positionals.join(' ') || 'nothing'})`);
     }
+    if (values.brokers !== undefined && action !== 'up') {
+      throw new UsageError(
+        `--brokers is an option of 'stack up' (down and status find the nodes up started)`,
+      );
+    }
     if (action === 'up') {
       const started = Date.now();
-      const result = await stackUp();
+      const options = resolveStackOptions();
+      const result = await stackUp(
+        values.brokers === undefined
+          ? options
+          : { ...options, brokers: parseBrokerCount(values.brokers, '--brokers') },
+      );
       const where = `Kafka at ${result.endpoints.brokers.join(',')}, registry at ${result.endpoints.registryUrl}`;
       if (result.outcome === 'external') say(`using the existing cluster from the environment: ${where}`);
-      else if (result.outcome === 'already-running') say(`already running: ${where}`);
+      else if (result.outcome === 'already-running')
+        say(`already running${result.nodes === 1 ? '' : ` (${result.nodes} Kafka nodes)`}: ${where}`);
       else {
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         say(
-          `started Kafka ${result.versions?.kafka} and Apicurio Registry ${result.versions?.registry} in ${seconds}s: ${where}`,
+          `started Kafka ${result.versions?.kafka}${result.nodes === 1 ? '' : ` (${result.nodes} nodes)`} and Apicurio Registry ${result.versions?.registry} in ${seconds}s: ${where}`,
         );
       }
       process.stdout.write(exportLines(result.endpoints));
@@ -55,27 +77,31 @@ export const stackCommand: Command = defineCommand({
       );
       return 0;
     }
-    const status = stackStatus();
-    switch (status.state) {
-      case 'external':
-        process.stdout.write(
-          `external: Kafka at ${status.endpoints.brokers.join(',')}, registry at ${status.endpoints.registryUrl}\n`,
-        );
-        break;
-      case 'running':
-        process.stdout.write(
-          `running: Kafka ${status.detail.kafka.version} (pid ${status.detail.kafka.pid}) at ${status.endpoints.brokers.join(',')}; ` +
-            `Apicurio Registry ${status.detail.registry.version} (pid ${status.detail.registry.pid}) at ${status.endpoints.registryUrl}\n`,
-        );
-        break;
-      case 'degraded':
-        process.stdout.write(
-          `degraded: ${status.dead.join(' and ')} stopped unexpectedly; run 'avrokit stack down' then 'up'\n`,
-        );
-        break;
-      case 'stopped':
-        process.stdout.write('stopped\n');
-    }
+    process.stdout.write(`${describeStatus(stackStatus())}\n`);
     return 0;
   },
 });
+
+/**
+ * One line: `running: Kafka 4.4.0 (pid 7) at 127.0.0.1:19092; Apicurio Registry …` for one node, and
+ * each node with its pid and address for a cluster.
+ */
+export function describeStatus(status: StackStatus): string {
+  switch (status.state) {
+    case 'external':
+      return `external: Kafka at ${status.endpoints.brokers.join(',')}, registry at ${status.endpoints.registryUrl}`;
+    case 'running': {
+      const { kafka, registry } = status.detail;
+      const version = kafka[0]?.version ?? '?';
+      const nodes =
+        kafka.length === 1
+          ? `Kafka ${version} (pid ${kafka[0]!.pid}) at ${status.endpoints.brokers.join(',')}`
+          : `Kafka ${version}, ${kafka.length} nodes: ${kafka.map((n, i) => `node ${n.nodeId} (pid ${n.pid}) at ${status.endpoints.brokers[i]}`).join(', ')}`;
+      return `running: ${nodes}; Apicurio Registry ${registry.version} (pid ${registry.pid}) at ${status.endpoints.registryUrl}`;
+    }
+    case 'degraded':
+      return `degraded: ${status.dead.join(' and ')} stopped unexpectedly; run 'avrokit stack down' then 'up'`;
+    case 'stopped':
+      return 'stopped';
+  }
+}

@@ -34,7 +34,8 @@ interface KafkaJsErrorShape {
   type?: string;
   code?: number;
   retriable?: boolean;
-  originalError?: unknown;
+  /** kafkajs 2.2.4's KafkaJSNumberOfRetriesExceeded keeps the last error here (there is no originalError). */
+  cause?: unknown;
 }
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
@@ -43,8 +44,10 @@ const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 export function fromKafkaJs(err: unknown, context: ProducerErrorContext): ProducerError {
   // KafkaJSNumberOfRetriesExceeded wraps the last error; the cause is what the user can act on.
   let cause = err as KafkaJsErrorShape;
-  while (cause?.name === 'KafkaJSNumberOfRetriesExceeded' && cause.originalError) {
-    cause = cause.originalError as KafkaJsErrorShape;
+  // Without this a broker refusing connections for a few seconds (restarting) read as not retriable,
+  // and the sender failed the batch at once.
+  while (cause?.name === 'KafkaJSNumberOfRetriesExceeded' && cause.cause) {
+    cause = cause.cause as KafkaJsErrorShape;
   }
   const message = cause?.message ?? String(err);
   if (cause?.name === 'KafkaJSRequestTimeoutError' || /timed? ?out/i.test(cause?.name ?? '')) {

@@ -61,6 +61,8 @@ export interface SenderStats {
  */
 export class Sender {
   private readonly inFlightByBroker = new Map<number, number>();
+  /** Per broker, the last request's turn to take the connection (see `send`). */
+  private readonly connectionOrder = new Map<number, Promise<void>>();
   private requestsInFlight = 0;
   private drainScheduled = false;
   private wakeTimer: { at: number; timer: NodeJS.Timeout } | undefined;
@@ -217,8 +219,19 @@ export class Sender {
     this.stats.requests++;
     try {
       let connection: BrokerConnection;
+      // Requests to one broker take the connection in the order they were collected: sequences are
+      // stamped (in encode) and bytes written right after this await, so a request that waited longer
+      // for the connection (the first ones, while kafkajs connects) must not let a later one overtake
+      // it — the later batch would get the lower sequence and its records be written first.
+      const previous = this.connectionOrder.get(nodeId) ?? Promise.resolve();
+      const connecting = previous.then(() => this.bridge.broker(nodeId));
+      const settled = connecting.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.connectionOrder.set(nodeId, settled);
       try {
-        connection = await this.bridge.broker(nodeId);
+        connection = await connecting;
       } catch (err) {
         this.refreshMetadata();
         for (const batch of batches) this.retryOrFail(batch, this.networkError(err, batch));

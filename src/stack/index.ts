@@ -1,7 +1,10 @@
 export { stackUp, stackDown, stackStatus, exportLines } from './stack.js';
 export type { ClusterEndpoints, StackStatus, UpResult } from './stack.js';
+export { stopKafkaNode, startKafkaNode } from './node-control.js';
+export type { NodeStopSignal } from './node-control.js';
 export {
   resolveStackOptions,
+  parseBrokerCount,
   externalClusterFrom,
   DEFAULT_KAFKA_VERSION,
   DEFAULT_APICURIO_VERSION,

@@ -9,25 +9,62 @@ import { kafkaLogging } from './kafka-version.js';
 import type { StackOptions } from './options.js';
 import { isAlive, run, spawnDetached, tailOf } from './processes.js';
 
-/** A single combined broker+controller in KRaft mode, tuned for one developer machine, not production. */
-function serverProperties(options: StackOptions, dataDir: string): string {
-  const { host, kafkaPort, controllerPort } = options;
+/**
+ * One Kafka node of the stack: a combined broker + controller with its own ports and files. Node n
+ * (1-based) listens on kafkaPort + 2(n-1) for clients and controllerPort + 2(n-1) for the quorum, so
+ * with the default controller port (kafkaPort + 1) a 3-node stack on 19092 takes 19092–19097.
+ */
+export interface KafkaNode {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  /** Where the node's properties, logs and (in `dataDir`) partitions live. */
+  readonly dir: string;
+  readonly dataDir: string;
+}
+
+export function kafkaNodes(options: StackOptions, workDir: string): KafkaNode[] {
+  return Array.from({ length: options.brokers }, (_, i) => {
+    // One node keeps the layout the single-broker stack always had (run/kafka.log, run/kafka-data).
+    const dir = options.brokers === 1 ? workDir : join(workDir, `kafka-${i + 1}`);
+    return {
+      nodeId: i + 1,
+      port: options.kafkaPort + 2 * i,
+      controllerPort: options.controllerPort + 2 * i,
+      dir,
+      dataDir: join(dir, 'kafka-data'),
+    };
+  });
+}
+
+/**
+ * A combined broker+controller in KRaft mode, tuned for one developer machine, not production. With
+ * more than one node the internal topics and new topics get 3 replicas (or as many as there are nodes)
+ * and min.insync.replicas 2, so acks=all survives the loss of one node — what a real cluster does.
+ */
+export function serverProperties(options: StackOptions, node: KafkaNode): string {
+  const { host } = options;
+  const nodes = kafkaNodes(options, '');
+  const replicas = Math.min(3, nodes.length);
+  const minIsr = Math.min(2, replicas);
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${host}:${controllerPort}`,
-    `listeners=PLAINTEXT://${host}:${kafkaPort},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${kafkaPort}`,
+    `node.id=${node.nodeId}`,
+    `controller.quorum.voters=${nodes.map((n) => `${n.nodeId}@${host}:${n.controllerPort}`).join(',')}`,
+    `listeners=PLAINTEXT://${host}:${node.port},CONTROLLER://${host}:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    `log.dirs=${dataDir}`,
+    `log.dirs=${node.dataDir}`,
     'num.partitions=1',
-    // One node: internal topics cannot have more replicas than brokers.
-    'offsets.topic.replication.factor=1',
+    // Internal topics cannot have more replicas than there are nodes.
+    `default.replication.factor=${replicas}`,
+    `min.insync.replicas=${minIsr}`,
+    `offsets.topic.replication.factor=${replicas}`,
     'offsets.topic.num.partitions=4',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${replicas}`,
+    `transaction.state.log.min.isr=${minIsr}`,
     // Consumers in tests join at once instead of waiting 3 s for more members.
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=true',
@@ -35,9 +72,16 @@ function serverProperties(options: StackOptions, dataDir: string): string {
   ].join('\n');
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid` prints. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding, as `StorageTool random-uuid`
+ * prints. Like Kafka's Uuid.randomUuid, never one that starts with '-': StorageTool's argument parser
+ * would read `-t -Abc…` as an option (1 start in 64 failed with "expected one argument").
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export interface StartedServer {
@@ -45,52 +89,67 @@ export interface StartedServer {
   readonly logFile: string;
 }
 
-export function startKafka(
+/** A started Kafka node, with what it takes to start it again on its data (same argv, same files). */
+export interface StartedKafkaNode extends StartedServer {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly dataDir: string;
+  readonly command: readonly string[];
+  readonly cwd: string;
+  readonly outFile: string;
+}
+
+/**
+ * Formats the node's storage (every node of a cluster with the same cluster id) and starts it. The
+ * command line carries the stack's marker, so `down` and `status` know the process as ours.
+ */
+export function launchKafkaNode(
   options: StackOptions,
   dist: KafkaDistribution,
   java: string,
-  workDir: string,
+  node: KafkaNode,
+  clusterId: string,
   marker: string,
-): StartedServer {
-  const dataDir = join(workDir, 'kafka-data');
-  mkdirSync(dataDir, { recursive: true });
-  const propsFile = join(workDir, 'kafka.properties');
-  const logFile = join(workDir, 'kafka.log');
+): StartedKafkaNode {
+  mkdirSync(node.dataDir, { recursive: true });
+  const propsFile = join(node.dir, 'kafka.properties');
+  const logFile = join(node.dir, 'kafka.log');
   const logging = kafkaLogging(dist.version);
-  const loggingFile = join(workDir, logging.configFileName);
-  writeFileSync(propsFile, serverProperties(options, dataDir));
+  const loggingFile = join(node.dir, logging.configFileName);
+  writeFileSync(propsFile, serverProperties(options, node));
   writeFileSync(loggingFile, logging.configuration(logFile));
 
   const jvm = [`-Xmx${options.heap}`, logging.jvmFlag(loggingFile), '-cp', dist.classpath];
-  const format = run(java, [
-    ...jvm,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    newClusterId(),
-    '-c',
-    propsFile,
-  ]);
+  const format = run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
   if (format.status !== 0) {
     throw new StackError(
       'STACK_START_FAILED',
-      `could not format Kafka storage in ${dataDir}: ${(format.stderr || format.stdout).trim().split('\n').pop()}`,
+      `could not format Kafka storage in ${node.dataDir}: ${(format.stderr || format.stdout).trim().split('\n').pop()}`,
     );
   }
-  const pid = spawnDetached(
-    java,
-    [marker, ...jvm, 'kafka.Kafka', propsFile],
-    join(workDir, 'kafka.out'),
-    workDir,
-  );
-  return { pid, logFile };
+  const command = [java, marker, ...jvm, 'kafka.Kafka', propsFile];
+  const outFile = join(node.dir, 'kafka.out');
+  const pid = spawnDetached(command[0]!, command.slice(1), outFile, node.dir);
+  return { ...node, pid, logFile, command, cwd: node.dir, outFile };
 }
 
-/** Ready means a client can fetch cluster metadata, not merely that the port accepts connections. */
+/** Starts a stopped node again exactly as it was started, on the data it left. */
+export function relaunchKafkaNode(node: StartedKafkaNode): StartedKafkaNode {
+  const pid = spawnDetached(node.command[0]!, node.command.slice(1), node.outFile, node.cwd);
+  return { ...node, pid };
+}
+
+/**
+ * Ready means a client can fetch cluster metadata naming every node (each has registered with the
+ * quorum and been unfenced) and a live controller, not merely that the ports accept connections.
+ * `brokers` are the addresses asked; with one address, only that node's answer counts.
+ */
 export async function waitForKafka(
   brokers: string[],
-  server: StartedServer,
+  servers: readonly (StartedServer & { readonly nodeId?: number })[],
   timeoutMs: number,
+  expectedNodes = servers.length,
 ): Promise<void> {
   const kafka = new Kafka({
     clientId: 'avrokit-stack',
@@ -102,14 +161,22 @@ export async function waitForKafka(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (!isAlive(server.pid)) {
-      throw new StackError('STACK_START_FAILED', `Kafka exited during start-up:\n${tailOf(server.logFile)}`);
+    for (const server of servers) {
+      if (!isAlive(server.pid)) {
+        throw new StackError(
+          'STACK_START_FAILED',
+          `Kafka${server.nodeId === undefined ? '' : ` node ${server.nodeId}`} exited during start-up:\n${tailOf(server.logFile)}`,
+        );
+      }
     }
     const admin = kafka.admin();
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
-      if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+      const ids = new Set(cluster.brokers.map((b) => b.nodeId));
+      const registered = servers.every((s) => s.nodeId === undefined || ids.has(s.nodeId));
+      if (registered && ids.size >= expectedNodes && cluster.controller !== null) return;
+      lastError = new Error(`${cluster.brokers.length} of ${expectedNodes} nodes registered`);
     } catch (err) {
       lastError = err;
     } finally {

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { OptionsError } from '../errors.js';
 
 /**
  * Versions fetched from Maven Central. Kafka: the newest 4.x release, which is what clusters run today and
@@ -20,6 +21,11 @@ export interface StackOptions {
   readonly kafkaPort: number;
   readonly controllerPort: number;
   readonly registryPort: number;
+  /**
+   * Kafka nodes, each a combined broker + controller. 1 (the default) is a single-node cluster; 3 is a
+   * cluster that survives one node's loss (3 controller voters, replication factor 3, min ISR 2).
+   */
+  readonly brokers: number;
   readonly kafkaVersion: string;
   readonly apicurioVersion: string;
   /** JVM heap for each server; both stay modest so a 2-core CI machine keeps room for the tests. */
@@ -40,6 +46,18 @@ function portFrom(env: Env, name: string, fallback: number): number {
   return port;
 }
 
+/** More nodes than this is not a developer machine's cluster; KRaft quorums are odd-sized and small. */
+export const MAX_BROKERS = 9;
+
+/** A node count from `--brokers` or AVROKIT_KAFKA_BROKERS_COUNT; `option` names where it came from. */
+export function parseBrokerCount(raw: string, option: string): number {
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || count < 1 || count > MAX_BROKERS) {
+    throw new OptionsError(option, `must be a number of Kafka nodes from 1 to ${MAX_BROKERS}, got "${raw}"`);
+  }
+  return count;
+}
+
 export function resolveStackOptions(env: Env = process.env): StackOptions {
   const cacheRoot = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   const cacheDir = env.AVROKIT_CACHE_DIR || join(cacheRoot, 'avrokit');
@@ -51,6 +69,9 @@ export function resolveStackOptions(env: Env = process.env): StackOptions {
     kafkaPort,
     controllerPort: portFrom(env, 'AVROKIT_KAFKA_CONTROLLER_PORT', kafkaPort + 1),
     registryPort: portFrom(env, 'AVROKIT_REGISTRY_PORT', 18081),
+    brokers: env.AVROKIT_KAFKA_BROKERS_COUNT
+      ? parseBrokerCount(env.AVROKIT_KAFKA_BROKERS_COUNT, 'AVROKIT_KAFKA_BROKERS_COUNT')
+      : 1,
     kafkaVersion: env.AVROKIT_KAFKA_VERSION || DEFAULT_KAFKA_VERSION,
     apicurioVersion: env.AVROKIT_APICURIO_VERSION || DEFAULT_APICURIO_VERSION,
     heap: env.AVROKIT_STACK_HEAP || '512m',

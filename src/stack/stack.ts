@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { StackError } from '../errors.js';
 import { ensureApicurio, ensureKafka } from './artifacts.js';
-import { startKafka, waitForKafka, type StartedServer } from './kafka-server.js';
+import {
+  kafkaNodes,
+  newClusterId,
+  launchKafkaNode,
+  waitForKafka,
+  type StartedKafkaNode,
+  type StartedServer,
+} from './kafka-server.js';
 import { externalClusterFrom, resolveStackOptions, type StackOptions } from './options.js';
 import { isAlive, isOurProcess, isPortFree, stopProcess } from './processes.js';
 import { CCOMPAT_PATH, setGlobalCompatibility, startRegistry, waitForRegistry } from './registry-server.js';
@@ -20,7 +27,21 @@ interface ServerState {
   readonly logFile: string;
 }
 
-interface StackState extends ClusterEndpoints {
+/** A Kafka node as `up` started it: enough to stop it, and to start it again on its data. */
+export interface KafkaNodeState extends StartedKafkaNode {
+  readonly version: string;
+}
+
+export interface StackState extends ClusterEndpoints {
+  readonly format: 2;
+  readonly startedAt: string;
+  readonly marker: string;
+  readonly kafka: readonly KafkaNodeState[];
+  readonly registry: ServerState;
+}
+
+/** The state file a single-broker stack of an earlier avrokit wrote; `down` and `status` still read it. */
+interface StackStateV1 extends ClusterEndpoints {
   readonly format: 1;
   readonly startedAt: string;
   readonly marker: string;
@@ -35,6 +56,7 @@ export type StackStatus =
       readonly state: 'degraded';
       readonly endpoints: ClusterEndpoints;
       readonly detail: StackState;
+      /** What stopped: `registry`, or `kafka node <id>`. */
       readonly dead: string[];
     }
   | { readonly state: 'stopped' };
@@ -44,30 +66,56 @@ export interface UpResult {
   /** What `up` did: started servers, found them running, or used `KAFKA_BROKERS`/`SCHEMA_REGISTRY_URL`. */
   readonly outcome: 'started' | 'already-running' | 'external';
   readonly versions?: { kafka: string; registry: string };
+  /** Kafka nodes of the stack (undefined for an external cluster). */
+  readonly nodes?: number;
 }
 
 const stateFile = (o: StackOptions) => join(o.stateDir, 'state.json');
 const workDir = (o: StackOptions) => join(o.stateDir, 'run');
 
-function readState(options: StackOptions): StackState | undefined {
+function fromV1(state: StackStateV1, options: StackOptions): StackState {
+  // Only what stopping needs: a v1 stack cannot be restarted node by node.
+  const node: KafkaNodeState = {
+    ...state.kafka,
+    nodeId: 1,
+    port: Number(state.brokers[0]?.split(':').pop()),
+    controllerPort: 0,
+    dataDir: join(workDir(options), 'kafka-data'),
+    command: [],
+    cwd: workDir(options),
+    outFile: '',
+  };
+  return { ...state, format: 2, kafka: [node] };
+}
+
+export function readState(options: StackOptions): StackState | undefined {
   const file = stateFile(options);
   if (!existsSync(file)) return undefined;
   try {
-    const state = JSON.parse(readFileSync(file, 'utf8')) as StackState;
-    return state.format === 1 ? state : undefined;
+    const state = JSON.parse(readFileSync(file, 'utf8')) as StackState | StackStateV1;
+    if (state.format === 1) return fromV1(state, options);
+    return state.format === 2 ? state : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function writeState(options: StackOptions, state: StackState): void {
+  writeFileSync(stateFile(options), JSON.stringify(state, null, 2));
 }
 
 /** What the state directory says about the stack `up` started there, whatever the environment says. */
 function localStatus(options: StackOptions): Exclude<StackStatus, { state: 'external' }> {
   const detail = readState(options);
   if (!detail) return { state: 'stopped' };
-  const dead = (['kafka', 'registry'] as const).filter((s) => !isOurProcess(detail[s].pid, detail.marker));
+  const servers = [
+    ...detail.kafka.map((n) => ({ name: `kafka node ${n.nodeId}`, pid: n.pid })),
+    { name: 'registry', pid: detail.registry.pid },
+  ];
+  const dead = servers.filter((s) => !isOurProcess(s.pid, detail.marker)).map((s) => s.name);
   const endpoints = { brokers: detail.brokers, registryUrl: detail.registryUrl };
   if (dead.length === 0) return { state: 'running', endpoints, detail };
-  if (dead.length === 2) return { state: 'stopped' };
+  if (dead.length === servers.length) return { state: 'stopped' };
   return { state: 'degraded', endpoints, detail, dead };
 }
 
@@ -91,7 +139,7 @@ export function stackStatus(options: StackOptions = resolveStackOptions()): Stac
 }
 
 /** One `up` or `down` at a time per state directory; a lock left by a dead process is taken over. */
-async function withLock<T>(options: StackOptions, body: () => Promise<T>): Promise<T> {
+export async function withLock<T>(options: StackOptions, body: () => Promise<T>): Promise<T> {
   mkdirSync(options.stateDir, { recursive: true });
   const lock = join(options.stateDir, 'lock');
   for (;;) {
@@ -122,20 +170,35 @@ async function withLock<T>(options: StackOptions, body: () => Promise<T>): Promi
 
 async function stopServers(options: StackOptions, state: StackState): Promise<void> {
   await Promise.all([
-    stopProcess(state.kafka.pid, state.marker),
+    ...state.kafka.map((node) => stopProcess(node.pid, state.marker)),
     stopProcess(state.registry.pid, state.marker),
   ]);
-  rmSync(join(workDir(options), 'kafka-data'), { recursive: true, force: true });
+  for (const node of state.kafka) rmSync(node.dataDir, { recursive: true, force: true });
   rmSync(stateFile(options), { force: true });
 }
 
 async function ensurePortsFree(options: StackOptions): Promise<void> {
+  const nodes = kafkaNodes(options, workDir(options));
+  const which = (node: { nodeId: number }) => (nodes.length > 1 ? ` node ${node.nodeId}` : '');
   const wanted: Array<[number, string, string]> = [
-    [options.kafkaPort, 'Kafka broker', 'AVROKIT_KAFKA_PORT'],
-    [options.controllerPort, 'Kafka controller', 'AVROKIT_KAFKA_CONTROLLER_PORT'],
+    ...nodes.flatMap((node): Array<[number, string, string]> => [
+      [node.port, `Kafka broker${which(node)}`, 'AVROKIT_KAFKA_PORT'],
+      [node.controllerPort, `Kafka controller${which(node)}`, 'AVROKIT_KAFKA_CONTROLLER_PORT'],
+    ]),
     [options.registryPort, 'schema registry', 'AVROKIT_REGISTRY_PORT'],
   ];
+  const taken = new Map<number, string>();
   for (const [port, role, variable] of wanted) {
+    // Ports of nodes are spaced by 2 from the two base ports; an explicit controller port can collide.
+    const other = taken.get(port);
+    if (other) {
+      throw new StackError(
+        'STACK_PORT_IN_USE',
+        `port ${port} would serve both the ${other} and the ${role}; set ${variable} apart (nodes take every second port from it)`,
+        { context: { port, host: options.host } },
+      );
+    }
+    taken.set(port, role);
     if (!(await isPortFree(options.host, port))) {
       throw new StackError(
         'STACK_PORT_IN_USE',
@@ -157,7 +220,8 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
       return {
         endpoints: status.endpoints,
         outcome: 'already-running',
-        versions: { kafka: detail.kafka.version, registry: detail.registry.version },
+        versions: { kafka: detail.kafka[0]?.version ?? '', registry: detail.registry.version },
+        nodes: detail.kafka.length,
       };
     }
     // A half-dead stack (one server crashed) is replaced whole rather than patched.
@@ -173,46 +237,44 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const marker = `-Davrokit.stack=${options.stateDir}`;
+    const nodes = kafkaNodes(options, dir);
     const endpoints: ClusterEndpoints = {
-      brokers: [`${options.host}:${options.kafkaPort}`],
+      brokers: nodes.map((n) => `${options.host}:${n.port}`),
       registryUrl: `http://${options.host}:${options.registryPort}${CCOMPAT_PATH}`,
     };
 
     // The registry is the slower starter, so it goes first; state is written as soon as each pid exists so
     // that `down` can clean up even if this process dies half-way.
-    const servers: { kafka?: StartedServer; registry?: StartedServer } = {};
+    let registry: StartedServer | undefined;
+    const started: KafkaNodeState[] = [];
     const record = () =>
-      writeFileSync(
-        stateFile(options),
-        JSON.stringify(
-          {
-            format: 1,
-            startedAt: new Date().toISOString(),
-            marker,
-            ...endpoints,
-            kafka: {
-              pid: servers.kafka?.pid ?? 0,
-              version: kafkaDist.version,
-              logFile: servers.kafka?.logFile ?? '',
-            },
-            registry: {
-              pid: servers.registry?.pid ?? 0,
-              version: apicurioDist.version,
-              logFile: servers.registry?.logFile ?? '',
-            },
-          } satisfies StackState,
-          null,
-          2,
-        ),
-      );
+      writeState(options, {
+        format: 2,
+        startedAt: new Date().toISOString(),
+        marker,
+        ...endpoints,
+        kafka: started,
+        registry: {
+          pid: registry?.pid ?? 0,
+          version: apicurioDist.version,
+          logFile: registry?.logFile ?? '',
+        },
+      });
     try {
-      servers.registry = startRegistry(options, apicurioDist, java, dir, marker);
+      registry = startRegistry(options, apicurioDist, java, dir, marker);
       record();
-      servers.kafka = startKafka(options, kafkaDist, java, dir, marker);
-      record();
+      const clusterId = newClusterId();
+      for (const node of nodes) {
+        mkdirSync(node.dir, { recursive: true });
+        started.push({
+          ...launchKafkaNode(options, kafkaDist, java, node, clusterId, marker),
+          version: kafkaDist.version,
+        });
+        record();
+      }
       await Promise.all([
-        waitForRegistry(endpoints.registryUrl, servers.registry, options.startTimeoutMs),
-        waitForKafka(endpoints.brokers, servers.kafka, options.startTimeoutMs),
+        waitForRegistry(endpoints.registryUrl, registry, options.startTimeoutMs),
+        waitForKafka(endpoints.brokers, started, options.startTimeoutMs),
       ]);
       await setGlobalCompatibility(endpoints.registryUrl, 'BACKWARD');
     } catch (err) {
@@ -224,6 +286,7 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
       endpoints,
       outcome: 'started',
       versions: { kafka: kafkaDist.version, registry: apicurioDist.version },
+      nodes: nodes.length,
     };
   });
 }

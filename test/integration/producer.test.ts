@@ -16,7 +16,7 @@ import {
   type Topics,
 } from '../../src/index.js';
 import { registerCompressionCodecs } from '../../src/producer/compression.js';
-import { testCluster, uniqueName } from '../support/cluster.js';
+import { readZigZagInt, testCluster, uniqueName } from '../support/cluster.js';
 import { javaPartitions } from '../support/java-oracle.js';
 
 const cluster = testCluster();
@@ -135,18 +135,6 @@ test('100,000 records sent without awaiting each are all consumed exactly once, 
   assert.equal(producer.stats().recordsSent, 100_000);
   assert.ok(producer.stats().batchesSent < 10_000, `batched: ${producer.stats().batchesSent} batches`);
 });
-
-function readZigZagInt(buf: Buffer, offset: number): number {
-  let n = 0;
-  let shift = 0;
-  for (let i = offset; ; i++) {
-    const byte = buf[i]!;
-    n |= (byte & 0x7f) << shift;
-    if (!(byte & 0x80)) break;
-    shift += 7;
-  }
-  return (n >>> 1) ^ -(n & 1);
-}
 
 test("keyed records land where Kafka's Java client puts them (oracle: kafka-clients' own murmur2)", async () => {
   const { name, topics } = await customersTopic('java-partitions', 7);

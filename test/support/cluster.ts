@@ -28,3 +28,16 @@ export function testCluster(): TestCluster {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
+
+/** The Avro int right after the 5-byte Confluent header (a Customer's id): zig-zag varint. */
+export function readZigZagInt(buf: Buffer, offset: number): number {
+  let n = 0;
+  let shift = 0;
+  for (let i = offset; ; i++) {
+    const byte = buf[i]!;
+    n |= (byte & 0x7f) << shift;
+    if (!(byte & 0x80)) break;
+    shift += 7;
+  }
+  return (n >>> 1) ^ -(n & 1);
+}

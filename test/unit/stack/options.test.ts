@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { externalClusterFrom, resolveStackOptions } from '../../../src/stack/options.js';
+import { AvrokitError } from '../../../src/errors.js';
+import { externalClusterFrom, parseBrokerCount, resolveStackOptions } from '../../../src/stack/options.js';
 
 test('ports come from the environment and are validated with the variable named', () => {
   const options = resolveStackOptions({
@@ -34,4 +35,21 @@ test('an existing cluster needs both KAFKA_BROKERS and SCHEMA_REGISTRY_URL', () 
       registryUrl: 'http://r',
     },
   );
+});
+
+test('one Kafka node by default; AVROKIT_KAFKA_BROKERS_COUNT asks for more, validated with its name', () => {
+  assert.equal(resolveStackOptions({}).brokers, 1);
+  assert.equal(resolveStackOptions({ AVROKIT_KAFKA_BROKERS_COUNT: '3' }).brokers, 3);
+  for (const raw of ['0', 'three', '2.5', '10', '-1']) {
+    assert.throws(
+      () => resolveStackOptions({ AVROKIT_KAFKA_BROKERS_COUNT: raw }),
+      (err: unknown) =>
+        err instanceof AvrokitError &&
+        err.code === 'INVALID_OPTIONS' &&
+        err.context.option === 'AVROKIT_KAFKA_BROKERS_COUNT',
+      raw,
+    );
+  }
+  assert.equal(parseBrokerCount('3', '--brokers'), 3);
+  assert.throws(() => parseBrokerCount('x', '--brokers'), /--brokers/);
 });
