@@ -11,7 +11,8 @@
  *   npm run bench:producer            (starts the local stack if needed, stops it after)
  */
 import { spawnSync } from 'node:child_process';
-import { Producer as PlatformaticProducer, ProduceAcks } from '@platformatic/kafka';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { avroTypes, topics as generatedTopics, type TopicMap } from '../schemas/generated/index.js';
 import { AvroSerde, createProducer, SchemaRegistry, type Topics } from '../src/index.js';
@@ -25,6 +26,26 @@ const AWAITED_RECORDS = 3_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTITIONS = 3;
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** What the benchmark uses of @platformatic/kafka, which lives in bench/contenders/ (its own package.json). */
+interface PlatformaticProducer {
+  send(options: { messages: { topic: string; value: Buffer; partition: number }[] }): Promise<unknown>;
+  close(): Promise<void>;
+}
+type PlatformaticModule = {
+  Producer: new (options: {
+    clientId: string;
+    bootstrapBrokers: string[];
+    acks: number;
+    idempotent: boolean;
+  }) => PlatformaticProducer;
+  ProduceAcks: { ALL: number };
+};
+const platformatic = (await import(
+  pathToFileURL(
+    createRequire(new URL('./contenders/package.json', import.meta.url)).resolve('@platformatic/kafka'),
+  ).href
+)) as PlatformaticModule;
 
 // A Customer of about 100 bytes framed (5-byte header + ~95-byte Avro body).
 const customer = (id: number): TopicMap['customers']['value'] => ({
@@ -128,10 +149,10 @@ try {
     '@platformatic/kafka 1.35, pre-encoded': async () => {
       const topic = await freshTopic('platformatic');
       const values = await encoded(topic);
-      const producer = new PlatformaticProducer({
+      const producer = new platformatic.Producer({
         clientId: 'avrokit-bench',
         bootstrapBrokers: brokers,
-        acks: ProduceAcks.ALL,
+        acks: platformatic.ProduceAcks.ALL,
         idempotent: true,
       });
       try {

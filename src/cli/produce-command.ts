@@ -64,7 +64,6 @@ function bindTopic(loaded: LoadedSchemas, spec: TopicSpec): TopicBinding {
   };
 }
 
-const MAX_UNACKNOWLEDGED = 50_000;
 const ENCODINGS: readonly JsonEncoding[] = ['natural', 'avro'];
 
 /** Turns one line of input into the key and value to send, or throws a {@link Mismatch}. */
@@ -259,17 +258,10 @@ export const produceCommand: Command = defineCommand({
         input: values.input ? createReadStream(values.input) : process.stdin,
         crlfDelay: Infinity,
       });
-      // Reading pauses while MAX_UNACKNOWLEDGED records await their acknowledgement, so a large input
-      // is streamed, not held in memory.
+      // Reading waits while the producer's buffer is full (its back-pressure), so a large input is
+      // streamed, not held in memory.
       let unacknowledged = 0;
-      let resume: (() => void) | undefined;
-      const settled = () => {
-        unacknowledged--;
-        if (resume && unacknowledged <= MAX_UNACKNOWLEDGED / 2) {
-          resume();
-          resume = undefined;
-        }
-      };
+      const settled = () => unacknowledged--;
       for await (const line of lines) {
         lineNumber++;
         if (line.trim() === '') continue;
@@ -304,7 +296,7 @@ export const produceCommand: Command = defineCommand({
             settled();
           },
         );
-        if (unacknowledged >= MAX_UNACKNOWLEDGED) await new Promise<void>((r) => (resume = r));
+        if (producer.needsDrain) await producer.drained();
         if (failure) break;
       }
       await producer.flush();

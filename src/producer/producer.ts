@@ -347,28 +347,43 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     if (known !== undefined) return Promise.resolve(known);
     let loading = this.loadingTopics.get(topic);
     if (!loading) {
-      loading = this.bridge
-        .addTopics([topic])
-        .then(
-          () => this.bridge.partitionCount(topic),
-          (err: unknown) => {
-            throw fromKafkaJs(err, { topic });
-          },
-        )
-        .then((count) => {
-          if (count === undefined || count === 0) {
-            throw new ProducerError(
-              'PRODUCER_UNKNOWN_TOPIC',
-              `topic ${topic} does not exist (no partitions in the cluster's metadata)`,
-              { context: { topic } },
-            );
-          }
-          return count;
-        })
-        .finally(() => this.loadingTopics.delete(topic));
+      loading = this.loadPartitionCount(topic).finally(() => this.loadingTopics.delete(topic));
       this.loadingTopics.set(topic, loading);
     }
     return loading;
+  }
+
+  /**
+   * Asks the cluster for the topic. A topic the broker is creating for us (allowAutoTopicCreation) is
+   * not in the first answer: as Java waits up to max.block.ms for a topic's metadata, it is asked for
+   * again, with backoff, until it appears or maxBlockMs has passed; otherwise a missing topic fails at once.
+   */
+  private async loadPartitionCount(topic: string): Promise<number> {
+    const deadline = Date.now() + this.settings.maxBlockMs;
+    for (let attempt = 0; ; attempt++) {
+      let error: ProducerError | undefined;
+      try {
+        await this.bridge.addTopics([topic]);
+      } catch (err) {
+        error = fromKafkaJs(err, { topic });
+      }
+      const count = this.bridge.partitionCount(topic);
+      if (count !== undefined && count > 0) return count;
+      const waitMs = Math.min(this.settings.retryBackoffMaxMs, this.settings.retryBackoffMs * 2 ** attempt);
+      if (!this.settings.allowAutoTopicCreation || Date.now() + waitMs > deadline) {
+        throw (
+          error ??
+          new ProducerError(
+            'PRODUCER_UNKNOWN_TOPIC',
+            `topic ${topic} does not exist (no partitions in the cluster's metadata)`,
+            {
+              context: { topic },
+            },
+          )
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 
   private binding(topic: string): TopicBinding {
