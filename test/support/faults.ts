@@ -144,11 +144,12 @@ export class FaultCluster {
     configEntries: { name: string; value: string }[] = [],
   ): Promise<{ name: string; topics: Topics<CustomersMap> }> {
     const name = uniqueName(prefix);
+    // kafkajs' waitForLeaders (its default) gives up when a node answers UNKNOWN_TOPIC_OR_PARTITION
+    // (3 nodes learn of a new topic one after the other): it is turned off, and every leader awaited here.
     await this.adminClient.createTopics({
       topics: [{ topic: name, numPartitions: partitions, configEntries }],
+      waitForLeaders: false,
     });
-    // kafkajs' waitForLeaders gives up when a node answers UNKNOWN_TOPIC_OR_PARTITION a few times
-    // (3 nodes learn of a new topic one after the other); wait for every leader instead.
     const deadline = Date.now() + 60_000;
     for (let p = 0; p < partitions; p++) {
       while ((await this.leaderOf(name, p).catch(() => undefined)) === undefined) {
