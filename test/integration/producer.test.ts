@@ -16,7 +16,7 @@ import {
   type Topics,
 } from '../../src/index.js';
 import { registerCompressionCodecs } from '../../src/producer/compression.js';
-import { readZigZagInt, testCluster, uniqueName } from '../support/cluster.js';
+import { readTopic, readZigZagInt, testCluster, uniqueName } from '../support/cluster.js';
 import { javaPartitions } from '../support/java-oracle.js';
 
 const cluster = testCluster();
@@ -66,39 +66,8 @@ interface Consumed {
 
 /** Reads a topic from the beginning until `count` records arrived (or fails after a while). */
 async function consume(topic: string, count: number): Promise<Consumed[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxBytes: 16 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const records: Consumed[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`read ${records.length} of ${count} records from ${topic}`)),
-        120_000,
-      );
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            for (const m of batch.messages) {
-              records.push({
-                partition: batch.partition,
-                offset: Number(m.offset),
-                key: m.key ? m.key.toString('utf8') : null,
-                value: m.value!,
-              });
-            }
-            if (records.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
+  const records = await readTopic(kafka, topic, (_, all) => all.length >= count, 120_000);
+  return records.map((r) => ({ ...r, key: r.key ? r.key.toString('utf8') : null }));
 }
 
 const customer = (id: number) => ({

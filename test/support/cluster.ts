@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
 
 export interface TestCluster {
   readonly brokers: string[];
@@ -40,4 +41,60 @@ export function readZigZagInt(buf: Buffer, offset: number): number {
     shift += 7;
   }
   return (n >>> 1) ^ -(n & 1);
+}
+
+/** One record as a test reads it back from a topic. */
+export interface ReadRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer;
+}
+
+/**
+ * Reads `topic` from the beginning with a throwaway consumer group until `done(record)` returns true
+ * for a record (each is passed once, in the order consumed); fails after `timeoutMs`.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  done: (record: ReadRecord, all: readonly ReadRecord[]) => boolean,
+  timeoutMs: number,
+): Promise<ReadRecord[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxBytes: 16 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const records: ReadRecord[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`read ${records.length} records of ${topic} without reaching the end wanted`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            let finished = false;
+            for (const m of batch.messages) {
+              const record = {
+                partition: batch.partition,
+                offset: Number(m.offset),
+                key: m.key,
+                value: m.value!,
+              };
+              records.push(record);
+              finished = done(record, records) || finished;
+            }
+            if (finished) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
 }

@@ -25,7 +25,7 @@ import {
   type NodeStopSignal,
 } from '../../src/stack/index.js';
 import { resolveStackOptions, type StackOptions } from '../../src/stack/options.js';
-import { readZigZagInt, uniqueName } from './cluster.js';
+import { readTopic, readZigZagInt, uniqueName } from './cluster.js';
 import { SeededRandom } from './random.js';
 
 /**
@@ -187,44 +187,24 @@ export class FaultCluster {
   async readAll(topic: string): Promise<Consumed[]> {
     const offsets = await this.adminClient.fetchTopicOffsets(topic);
     const want = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-    const done = () => [...want].every(([p, high]) => (next.get(p) ?? 0) >= high);
     const next = new Map<number, number>();
-    const records: Consumed[] = [];
-    if (done()) return records;
-    const consumer = this.kafka.consumer({ groupId: uniqueName('fault-reader'), maxBytes: 16 * 1024 * 1024 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(new Error(`read ${records.length} records of ${topic}, not up to its high-water marks`)),
-          300_000,
-        );
-        consumer
-          .run({
-            eachBatch: async ({ batch }) => {
-              for (const m of batch.messages) {
-                records.push({
-                  partition: batch.partition,
-                  offset: Number(m.offset),
-                  key: m.key?.toString('utf8') ?? '',
-                  id: readZigZagInt(m.value!, 5),
-                });
-                next.set(batch.partition, Number(m.offset) + 1);
-              }
-              if (done()) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return records;
+    const done = () => [...want].every(([p, high]) => (next.get(p) ?? 0) >= high);
+    if (done()) return [];
+    const records = await readTopic(
+      this.kafka,
+      topic,
+      (record) => {
+        next.set(record.partition, record.offset + 1);
+        return done();
+      },
+      300_000,
+    );
+    return records.map((r) => ({
+      partition: r.partition,
+      offset: r.offset,
+      key: r.key?.toString('utf8') ?? '',
+      id: readZigZagInt(r.value, 5),
+    }));
   }
 }
 
