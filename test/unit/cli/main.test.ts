@@ -171,10 +171,13 @@ test('an input error (a file that is not there, a field that does not exist) exi
   }
 });
 
-/** The environment of a user's terminal: colour settings of this process (the test runner's) left out. */
+/**
+ * The environment of a user's terminal: colour settings of this process (the test runner's) left out,
+ * and CI markers too — Node's `hasColors()` answers no on a terminal when `CI` is set.
+ */
 function terminal(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', ...extra };
-  for (const name of ['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS'])
+  for (const name of ['NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'CI', 'CI_NAME', 'TMUX'])
     if (!(name in extra)) delete env[name];
   return env;
 }
