@@ -1,8 +1,8 @@
 import avro from 'avsc';
 import type { AvroSchemaJson, AvroValueSettings } from '../src/avro/avro-type.js';
-import type { SchemaEntry } from './load.js';
+import type { SchemaEntry } from '../src/schema/load.js';
 import type { EntryNames } from './naming.js';
-import type { TopicSpec } from './topics.js';
+import type { TopicSpec } from '../src/schema/topic-map.js';
 import { tsDoc, TypeWriter } from './typescript.js';
 
 /** One generated file, its path relative to the output folder. */

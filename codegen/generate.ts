@@ -3,9 +3,9 @@ import { join, relative, resolve, sep } from 'node:path';
 import { avroTypeOptions, type AvroValueSettings } from '../src/avro/avro-type.js';
 import { OptionsError } from '../src/errors.js';
 import { emitFiles, type GeneratedFile } from './emit.js';
-import { loadSchemas } from './load.js';
+import { loadSchemas } from '../src/schema/load.js';
 import { allocateNames } from './naming.js';
-import { readTopicMap } from './topics.js';
+import { readTopicMap } from '../src/schema/topic-map.js';
 
 export type { GeneratedFile } from './emit.js';
 

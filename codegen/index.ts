@@ -1,4 +1,3 @@
+/** `avrokit/codegen`: TypeScript types and avsc Types from `.avsc`/`.avdl` files. */
 export { generateTypes, writeGenerated, checkGenerated } from './generate.js';
 export type { GenerateOptions, GeneratedFile, WriteResult, CheckResult } from './generate.js';
-export { loadSchemas } from './load.js';
-export type { LoadedSchemas, SchemaEntry, SchemaLocation } from './load.js';

@@ -1,4 +1,4 @@
-import type { SchemaEntry } from './load.js';
+import type { SchemaEntry } from '../src/schema/load.js';
 
 /**
  * Names that cannot be a generated type or constant: JavaScript/TypeScript reserved words, TypeScript's

@@ -59,6 +59,12 @@ export interface AvrokitErrorOptions {
   context?: ErrorContext;
 }
 
+/**
+ * Marks every avrokit error, whichever copy of the package made it: two copies in one application (a
+ * library bundling its own) have two `AvrokitError` classes, so `instanceof` alone would miss the other's.
+ */
+const AVROKIT_ERROR = Symbol.for('avrokit.error');
+
 export class AvrokitError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
@@ -70,6 +76,7 @@ export class AvrokitError extends Error {
     this.code = code;
     this.retriable = options.retriable ?? false;
     this.context = Object.freeze({ ...options.context });
+    Object.defineProperty(this, AVROKIT_ERROR, { value: true });
   }
 }
 
@@ -110,6 +117,13 @@ export class InvalidRecordError extends AvrokitError {
   }
 }
 
+/**
+ * Whether a value is an error avrokit raised — also one from another copy of the package in the same
+ * application, where `instanceof AvrokitError` says no. Then `code`, `retriable` and `context` can be read.
+ */
 export function isAvrokitError(value: unknown): value is AvrokitError {
-  return value instanceof AvrokitError;
+  return (
+    value instanceof AvrokitError ||
+    (value instanceof Error && (value as unknown as Record<symbol, unknown>)[AVROKIT_ERROR] === true)
+  );
 }

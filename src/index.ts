@@ -1,5 +1,6 @@
 /**
- * avrokit's public API: everything a user imports comes from here. Types are exported apart from
+ * avrokit's runtime API: schemas, the registry client, the serde, the producer and evolution checks.
+ * Code generation is `avrokit/codegen`, the local stack `avrokit/stack`. Types are exported apart from
  * values so that `import type` users pull in no runtime code.
  */
 export {
@@ -15,12 +16,53 @@ export {
 } from './errors.js';
 export type { ErrorCode, ErrorContext, AvrokitErrorOptions } from './errors.js';
 
+export { createAvroType, LOGICAL_TYPE_NAMES } from './avro/index.js';
+export type {
+  AnyAvroType,
+  AvroResolver,
+  AvroSchemaJson,
+  AvroType,
+  AvroUnion,
+  AvroValueSettings,
+  LogicalTypeName,
+} from './avro/index.js';
+
 export {
-  SchemaRegistry,
-  RegistryError,
+  assembleSchema,
+  canonicalForm,
   COMPATIBILITY_LEVELS,
-  defaultRegistryOptions,
-} from './registry/index.js';
+  defineAvroSchemas,
+  defineAvroTypes,
+  defineTopics,
+  fingerprint64,
+  loadSchemas,
+  RAW_KEY_KINDS,
+  schemaText,
+} from './schema/index.js';
+export type {
+  AvroBinding,
+  CompatibilityLevel,
+  LoadedSchemas,
+  LoadOptions,
+  NamedKind,
+  NoKeyBinding,
+  RawKeyBinding,
+  RawKeyKind,
+  RawKeyValue,
+  ResolvedSchema,
+  SchemaEntry,
+  SchemaInput,
+  SchemaLocation,
+  SchemaValue,
+  TopicBinding,
+  TopicDefinition,
+  TopicMapOf,
+  TopicMapShape,
+  TopicTypes,
+  Topics,
+} from './schema/index.js';
+
+export { SchemaRegistry, RegistryError, defaultRegistryOptions } from './registry/index.js';
 export type {
   SchemaRegistryOptions,
   RegistryAuth,
@@ -29,13 +71,10 @@ export type {
   RegisterOptions,
   TestCompatibilityOptions,
   RegistryErrorContext,
-  SchemaInput,
   SchemaReference,
   RegisteredSchema,
   SubjectVersion,
-  ResolvedSchema,
-  CompatibilityLevel,
-  CompatibilityResult,
+  RegistryCompatibilityResult,
   RegistryStats,
 } from './registry/index.js';
 
@@ -45,38 +84,21 @@ export type {
   SerializeOptions,
   DeserializeOptions,
   PreparedSerializer,
-  TypeOptions,
   ValueIssue,
   SubjectStrategy,
   SubjectContext,
-  RawKeyKind,
 } from './serde/index.js';
 
-export {
-  assembleSchema,
-  avroTypeOptions,
-  createAvroType,
-  defineAvroSchemas,
-  defineAvroTypes,
-  LOGICAL_TYPE_NAMES,
-} from './avro/index.js';
+export { checkCompatibility, checkEvolution, explain } from './evolution/index.js';
 export type {
-  AvroSchemaJson,
-  AvroType,
-  AvroUnion,
-  AvroValueSettings,
-  LogicalTypeName,
-  AvroBinding,
-  NoKeyBinding,
-  RawKeyBinding,
-  TopicBinding,
-  TopicMapShape,
-  TopicTypes,
-  Topics,
-} from './avro/index.js';
-
-export { generateTypes, writeGenerated, checkGenerated, loadSchemas } from '../codegen/index.js';
-export type { GenerateOptions, GeneratedFile, WriteResult, CheckResult } from '../codegen/index.js';
+  CompatibilityResult,
+  CompatibilityWarning,
+  Incompatibility,
+  IncompatibilityKind,
+  EvolutionCheck,
+  EvolutionResult,
+  Explanation,
+} from './evolution/index.js';
 
 export {
   createProducer,
@@ -102,18 +124,3 @@ export type {
   Compression,
   ProducerSettings,
 } from './producer/index.js';
-
-export { checkCompatibility, checkEvolution, EVOLUTION_LEVELS, explain } from './evolution/index.js';
-export type {
-  CompatibilityResult as SchemaCompatibilityResult,
-  CompatibilityWarning,
-  Incompatibility,
-  IncompatibilityKind,
-  EvolutionCheck,
-  EvolutionLevel,
-  EvolutionResult,
-  Explanation,
-} from './evolution/index.js';
-
-export { stackUp, stackDown, stackStatus, resolveStackOptions } from './stack/index.js';
-export type { ClusterEndpoints, StackStatus, UpResult, StackOptions } from './stack/index.js';

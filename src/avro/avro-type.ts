@@ -27,22 +27,64 @@ export interface AvroValueSettings {
   readonly plainLogicalTypes?: readonly LogicalTypeName[];
 }
 
-/**
- * An avsc `Type` whose values are `T` when read and `I` when written (`I` lets fields with defaults be
- * left out). avsc's own signatures take `any`, so they are replaced, not overloaded: otherwise a wrong
- * value would still compile by falling through to them.
- */
-export type AvroType<T, I = T> = TypedMethods<T, I> & Omit<avro.Type, keyof TypedMethods<T, I>>;
+declare const resolverBrand: unique symbol;
 
-interface TypedMethods<T, I> {
+/** How to read data of one schema as another (from {@link AvroType.createResolver}); opaque. */
+export interface AvroResolver {
+  readonly [resolverBrand]: 'AvroResolver';
+}
+
+/**
+ * A built Avro type whose values are `T` when read and `I` when written (`I` lets fields with defaults
+ * be left out). At run time it is an avsc `Type`; this is the part of it avrokit supports, typed — avsc's
+ * own signatures take `any`, so a wrong value would compile against them.
+ */
+export interface AvroType<T, I = T> {
+  /** The full name of a named type (record, enum, fixed); undefined for the others. */
+  readonly name: string | undefined;
+  /** `record`, `enum`, `long`, `union:unwrapped`, `logical:timestamp-millis`, … */
+  readonly typeName: string;
+  /** Writes a value; fails (naming the field) when the value does not fit the schema. */
   toBuffer(value: I): Buffer;
-  fromBuffer(buffer: Buffer, resolver?: avro.Resolver, noCheck?: boolean): T;
+  fromBuffer(buffer: Buffer, resolver?: AvroResolver, noCheck?: boolean): T;
+  /** Writes into `buffer` at `position`; returns the position after the value (negative: too small). */
+  encode(value: I, buffer: Buffer, position?: number): number;
+  /** Reads at `position`; `offset` is where the value ends (negative: the buffer was too short). */
+  decode(buffer: Buffer, position?: number, resolver?: AvroResolver): { value: T; offset: number };
   isValid(
     value: unknown,
-    opts?: { errorHook?: (path: string[], value: unknown, type: avro.Type) => void },
+    opts?: {
+      errorHook?: (path: string[], value: unknown, type: AvroType<unknown, never>) => void;
+      noUndeclaredFields?: boolean;
+    },
   ): boolean;
-  random(): T;
+  /** Avro's JSON encoding of a value; without one, the type's Parsing Canonical Form. */
+  toString(value?: I): string;
+  /** Reads a value from Avro's JSON encoding. */
+  fromString(text: string): T;
   clone(value: I, opts?: { wrapUnions?: boolean }): T;
+  /** Orders two values the way Avro's specification sorts them. */
+  compare(a: I, b: I): -1 | 0 | 1;
+  random(): T;
+  /** Same Parsing Canonical Form (same binary layout). */
+  equals(other: AvroType<unknown, never>): boolean;
+  /** How to read data written with `writer` as this type (schema resolution). */
+  createResolver(writer: AvroType<unknown, never>): AvroResolver;
+  /** The type's schema as JSON (`exportAttrs` keeps custom attributes and docs). */
+  schema(opts?: { exportAttrs?: boolean; noDeref?: boolean }): AvroSchemaJson;
+}
+
+/** A built type of any values: what a function that takes every AvroType asks for. */
+export type AnyAvroType = AvroType<unknown, unknown>;
+
+/** The avsc Type behind an {@link AvroType}: for avrokit's own modules, which work with avsc directly. */
+export function avscTypeOf(type: AnyAvroType | avro.Type): avro.Type {
+  return type as unknown as avro.Type;
+}
+
+/** An avsc Type as avrokit's typed view of it. */
+export function asAvroType<T, I = T>(type: avro.Type): AvroType<T, I> {
+  return type as unknown as AvroType<T, I>;
 }
 
 /** avsc options for the given settings: union wrapping, logical types and the long representation. */
@@ -119,12 +161,20 @@ export function createAvroType<T, I = T>(
 ): AvroType<T, I> {
   const type = avro.Type.forSchema(schema as avro.Schema, avroTypeOptions(settings));
   sourceSchemas.set(type, schema);
-  return type as unknown as AvroType<T, I>;
+  return asAvroType<T, I>(type);
+}
+
+/**
+ * Remembers the schema a type was built from, so that registering the type registers exactly that
+ * schema: avsc's own export drops attributes it does not know (unknown logical types, custom properties).
+ */
+export function rememberSourceSchema(type: avro.Type, schema: AvroSchemaJson): void {
+  sourceSchemas.set(type, schema);
 }
 
 /** The schema a Type was built from by {@link createAvroType}, if it was. */
-export function sourceSchemaOf(type: avro.Type): AvroSchemaJson | undefined {
-  return sourceSchemas.get(type);
+export function sourceSchemaOf(type: AnyAvroType | avro.Type): AvroSchemaJson | undefined {
+  return sourceSchemas.get(avscTypeOf(type));
 }
 
 /**

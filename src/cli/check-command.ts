@@ -2,15 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { loadSchemas, type LoadedSchemas, type SchemaEntry } from '../../codegen/load.js';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schema/compatibility-levels.js';
+import { loadSchemas, type LoadedSchemas, type SchemaEntry } from '../schema/load.js';
 import type { AvroSchemaJson } from '../avro/avro-type.js';
 import { AvrokitError, UsageError } from '../errors.js';
-import {
-  checkEvolution,
-  EVOLUTION_LEVELS,
-  type EvolutionLevel,
-  type EvolutionResult,
-} from '../evolution/evolution.js';
+import { checkEvolution, type EvolutionResult } from '../evolution/evolution.js';
 import { explain } from '../evolution/explain.js';
 import { isNotFound } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
@@ -29,7 +25,7 @@ applies them. Reports every incompatibility with its path, why it breaks readers
   --against registry       the versions registered in the schema registry (SCHEMA_REGISTRY_URL or
                            --registry-url); subjects from --subject, --topics (<topic>-value/-key), or
                            else the full name; the registry's own verdict is asked too
-  --level <level>          ${EVOLUTION_LEVELS.join(', ')}
+  --level <level>          ${COMPATIBILITY_LEVELS.join(', ')}
                            (default: the registry's level with --against registry, else BACKWARD)
   --subject <subject>      with one type: its subject
   --topics <file>          topic map, to derive subjects
@@ -41,7 +37,7 @@ Exit codes: 0 compatible, 1 incompatible, 2 usage or input error.`;
 interface Previous {
   readonly label: string;
   readonly schemas: readonly AvroSchemaJson[];
-  readonly level: EvolutionLevel;
+  readonly level: CompatibilityLevel;
   readonly registryVerdict?: boolean;
 }
 
@@ -108,10 +104,10 @@ export const checkCommand: Command = defineCommand({
     const format = values.format ?? 'text';
     if (!['text', 'json', 'github'].includes(format))
       throw new UsageError(`--format must be text, json or github`);
-    if (values.level !== undefined && !(EVOLUTION_LEVELS as readonly string[]).includes(values.level)) {
-      throw new UsageError(`--level must be one of ${EVOLUTION_LEVELS.join(', ')}`);
+    if (values.level !== undefined && !(COMPATIBILITY_LEVELS as readonly string[]).includes(values.level)) {
+      throw new UsageError(`--level must be one of ${COMPATIBILITY_LEVELS.join(', ')}`);
     }
-    const level = values.level as EvolutionLevel | undefined;
+    const level = values.level as CompatibilityLevel | undefined;
 
     try {
       const loaded = await loadSchemas(positionals);
@@ -122,7 +118,7 @@ export const checkCommand: Command = defineCommand({
       if (against === 'registry') {
         const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
         if (!url) throw new UsageError('--against registry needs SCHEMA_REGISTRY_URL or --registry-url');
-        const subjectsOf = subjectsFor(loaded, types, values.subject, values.topics);
+        const subjectsOf = await subjectsFor(loaded, types, values.subject, values.topics);
         const registry = new SchemaRegistry({ url });
         try {
           for (const entry of types) {
@@ -210,7 +206,7 @@ function report(entry: SchemaEntry, next: AvroSchemaJson, previous: Previous): T
 async function registered(
   registry: SchemaRegistry,
   subject: string,
-  level: EvolutionLevel | undefined,
+  level: CompatibilityLevel | undefined,
   next: AvroSchemaJson,
 ): Promise<Previous | undefined> {
   let versions: number[];

@@ -3,13 +3,12 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type avro from 'avsc';
-import { loadSchemas, type LoadedSchemas } from '../../codegen/load.js';
-import { readTopicMap, type TopicSpec } from '../../codegen/topics.js';
-import { createAvroType } from '../avro/avro-type.js';
-import type { AvroBinding, TopicBinding, TopicMapShape, Topics } from '../avro/topics.js';
+import { loadSchemas, type LoadedSchemas } from '../schema/load.js';
+import { readTopicMap, type TopicSpec } from '../schema/topic-map.js';
+import { defineTopics, type TopicBinding, type TopicMapShape, type Topics } from '../schema/topics.js';
 import { AvrokitError, InputError, InvalidRecordError, UsageError } from '../errors.js';
 import { createProducer } from '../producer/producer.js';
-import type { Acks, Compression } from '../producer/settings.js';
+import { COMPRESSIONS, isCompression, type Acks } from '../producer/settings.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
 import { valueIssues } from '../serde/errors.js';
 import { encodeRawKey } from '../serde/raw-keys.js';
@@ -50,18 +49,16 @@ goes to standard error: a line redrawn in place on a terminal, a line every 10,0
 and a summary at the end.
 Exit codes: 0 all sent, 1 an invalid line or a failed send, 2 usage or input error.`;
 
-function binding(loaded: LoadedSchemas, name: string): AvroBinding {
-  const entry = loaded.entries.find((e) => e.key === name);
-  if (!entry) throw new UsageError(`no type ${name}`);
-  const schema = standaloneSchema(loaded, entry);
-  return { kind: 'avro', name, schema, type: createAvroType(schema) };
-}
-
+/** The topic's key and value as `defineTopics` binds them, from the loaded schemas and the topic map. */
 function bindTopic(loaded: LoadedSchemas, spec: TopicSpec): TopicBinding {
-  return {
-    key: spec.key.kind === 'avro' ? binding(loaded, spec.key.name) : spec.key,
-    value: binding(loaded, spec.value.name),
+  const schemaOf = (name: string) => {
+    const entry = loaded.entries.find((e) => e.key === name);
+    if (!entry) throw new UsageError(`no type ${name}`);
+    return standaloneSchema(loaded, entry);
   };
+  const key =
+    spec.key.kind === 'none' ? null : spec.key.kind === 'raw' ? spec.key.type : schemaOf(spec.key.name);
+  return defineTopics({ [spec.topic]: { key, value: schemaOf(spec.value.name) } })[spec.topic]!;
 }
 
 const ENCODINGS: readonly JsonEncoding[] = ['natural', 'avro'];
@@ -71,10 +68,9 @@ type LineReader = (line: string) => { key: unknown; value: unknown };
 
 function lineReader(topic: string, b: TopicBinding, encoding: JsonEncoding, keyField?: string): LineReader {
   const valueType = b.value.type as unknown as avro.Type;
-  const check = encoding === 'avro' ? plainAvroType(b.value.schema as avro.Schema) : valueType;
+  const check = encoding === 'avro' ? plainAvroType(b.value.schema) : valueType;
   const keyType = b.key.kind === 'avro' ? (b.key.type as unknown as avro.Type) : undefined;
-  const plainKeyType =
-    b.key.kind === 'avro' && encoding === 'avro' ? plainAvroType(b.key.schema as avro.Schema) : undefined;
+  const plainKeyType = b.key.kind === 'avro' && encoding === 'avro' ? plainAvroType(b.key.schema) : undefined;
   return (line) => {
     let json: unknown;
     try {
@@ -196,10 +192,9 @@ export const produceCommand: Command = defineCommand({
     if (values.acks !== undefined && !['0', '1', 'all'].includes(values.acks)) {
       throw new UsageError(`--acks must be 0, 1 or all, got ${values.acks}`);
     }
-    const compressions = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
-    if (values.compression !== undefined && !compressions.includes(values.compression)) {
+    if (values.compression !== undefined && !isCompression(values.compression)) {
       throw new UsageError(
-        `--compression must be one of ${compressions.join(', ')}, got ${values.compression}`,
+        `--compression must be one of ${COMPRESSIONS.join(', ')}, got ${values.compression}`,
       );
     }
     const encoding = (values['json-encoding'] ?? 'natural') as JsonEncoding;
@@ -243,7 +238,7 @@ export const produceCommand: Command = defineCommand({
       topics: { [topic]: topicBinding } as Topics<TopicMapShape>,
       clientId: 'avrokit-produce',
       ...(acks !== undefined ? { acks } : {}),
-      ...(values.compression ? { compression: values.compression as Compression } : {}),
+      ...(values.compression && isCompression(values.compression) ? { compression: values.compression } : {}),
     });
     const style = stderrStyle();
     let sent = 0;

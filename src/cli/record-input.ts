@@ -1,4 +1,6 @@
 import avro from 'avsc';
+import type { AvroSchemaJson } from '../avro/avro-type.js';
+import { buildType } from '../schema/build.js';
 import { describeType } from '../serde/errors.js';
 
 /**
@@ -232,6 +234,6 @@ function wrappedUnion(type: avro.types.WrappedUnionType, json: unknown, path: st
  * (every union wrapped, logical types as their underlying type), which is what that encoding spells
  * out, so a mismatch is named by its field; avsc then reads the line itself.
  */
-export function plainAvroType(schema: avro.Schema): avro.Type {
-  return avro.Type.forSchema(schema, { wrapUnions: true });
+export function plainAvroType(schema: AvroSchemaJson): avro.Type {
+  return buildType(schema, { for: 'avro-json' });
 }

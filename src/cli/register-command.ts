@@ -1,4 +1,4 @@
-import { loadSchemas } from '../../codegen/load.js';
+import { loadSchemas } from '../schema/load.js';
 import { AvrokitError, UsageError } from '../errors.js';
 import { RegistryError } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
@@ -35,7 +35,7 @@ export const registerCommand: Command = defineCommand({
     const url = registryUrlFrom(values['registry-url']);
     const loaded = await loadSchemas(positionals);
     const types = topLevelTypes(loaded);
-    const subjects = subjectsFor(loaded, types, values.subject, values.topics);
+    const subjects = await subjectsFor(loaded, types, values.subject, values.topics);
     const registry = new SchemaRegistry({ url });
     const out = stdoutStyle();
     let refused = 0;

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import type { LoadedSchemas, SchemaEntry } from '../../codegen/load.js';
-import { assembleSchema } from '../avro/assemble.js';
+import { resolve } from 'node:path';
+import type { LoadedSchemas, SchemaEntry } from '../schema/load.js';
+import { readTopicMap } from '../schema/topic-map.js';
+import { assembleSchema } from '../schema/assemble.js';
 import type { AvroSchemaJson } from '../avro/avro-type.js';
 import { UsageError } from '../errors.js';
 
@@ -60,31 +61,25 @@ function namedTypesIn(schema: unknown, namespace = '', names = new Set<string>()
  * The subjects each type goes under: `--subject` (one type), `<topic>-value`/`<topic>-key` from a topic
  * map, or else its full name (RecordNameStrategy).
  */
-export function subjectsFor(
+export async function subjectsFor(
   loaded: LoadedSchemas,
   types: readonly SchemaEntry[],
   subject: string | undefined,
   topicsFile: string | undefined,
-): Map<string, string[]> {
+): Promise<Map<string, string[]>> {
   const subjects = new Map<string, string[]>();
   if (subject) {
     subjects.set(subjectType(loaded, types).key, [subject]);
     return subjects;
   }
   if (topicsFile) {
-    let map: Record<string, { key?: unknown; value?: unknown }>;
-    try {
-      map = JSON.parse(readFileSync(topicsFile, 'utf8')) as typeof map;
-    } catch (err) {
-      throw new UsageError(`cannot read the topic map ${topicsFile}: ${(err as Error).message}`);
-    }
-    for (const [topic, spec] of Object.entries(map)) {
+    for (const spec of await readTopicMap(resolve(topicsFile), undefined)) {
       for (const [part, name] of [
-        ['value', spec.value],
-        ['key', spec.key],
+        ['value', spec.value.name],
+        ['key', spec.key.kind === 'avro' ? spec.key.name : undefined],
       ] as const) {
-        if (typeof name === 'string' && types.some((t) => t.key === name)) {
-          subjects.set(name, [...(subjects.get(name) ?? []), `${topic}-${part}`]);
+        if (name !== undefined && types.some((t) => t.key === name)) {
+          subjects.set(name, [...(subjects.get(name) ?? []), `${spec.topic}-${part}`]);
         }
       }
     }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { readTopicNames } from '../../codegen/topics.js';
+import { readTopicNames } from '../schema/topic-map.js';
 import { isAvrokitError, UsageError } from '../errors.js';
 import { fromKafkaJs, ProducerError, type ProducerErrorCode } from '../producer/errors.js';
 import { defineCommand, type Command } from './command.js';

@@ -1,8 +1,7 @@
 import avro from 'avsc';
-import { sourceSchemaOf } from '../avro/avro-type.js';
 import { DecimalType } from '../avro/logical-types.js';
-import { SchemaError } from '../errors.js';
-import type { SchemaInput } from '../registry/types.js';
+import { buildType } from '../schema/build.js';
+import type { SchemaInput } from '../schema/schema-input.js';
 
 /** The kinds of incompatibility Apache Avro's Java `SchemaCompatibility` reports. */
 export type IncompatibilityKind =
@@ -87,31 +86,20 @@ const EMPTY_UNION: avro.Type = (() => {
   return union;
 })();
 
-/** Parses a schema for checking: unions kept as unions; of logical types only decimal, for its warnings. */
+/** Builds a schema for checking: unions kept as unions; of logical types only decimal, for its warnings. */
 export function parseForCheck(schema: SchemaInput, what: string): avro.Type {
-  try {
-    const json: unknown =
-      schema instanceof avro.Type
-        ? (sourceSchemaOf(schema) ?? schema.schema({ exportAttrs: true }))
-        : typeof schema === 'string'
-          ? /^\s*[[{"]/.test(schema)
-            ? JSON.parse(schema)
-            : schema
-          : schema;
-    return avro.Type.forSchema(json as avro.Schema, {
-      wrapUnions: true,
-      logicalTypes: { decimal: DecimalType },
-      typeHook: (schema) => (Array.isArray(schema) && schema.length === 0 ? EMPTY_UNION : undefined),
-    });
-  } catch (err) {
-    throw new SchemaError(
-      'SCHEMA_INVALID',
-      `the ${what} schema is not valid Avro: ${(err as Error).message}`,
-      {
-        context: { schema: what },
+  return buildType(
+    schema,
+    {
+      for: 'check',
+      options: {
+        wrapUnions: true,
+        logicalTypes: { decimal: DecimalType },
+        typeHook: (json) => (Array.isArray(json) && json.length === 0 ? EMPTY_UNION : undefined),
       },
-    );
-  }
+    },
+    `the ${what} schema`,
+  );
 }
 
 /**

@@ -1,10 +1,7 @@
 import { OptionsError } from '../errors.js';
-import { COMPATIBILITY_LEVELS, type CompatibilityLevel, type SchemaInput } from '../registry/types.js';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schema/compatibility-levels.js';
+import type { SchemaInput } from '../schema/schema-input.js';
 import { checkCompatibility, type CompatibilityWarning, type Incompatibility } from './compatibility.js';
-
-/** The registry's compatibility levels, which checkEvolution applies locally. */
-export const EVOLUTION_LEVELS = COMPATIBILITY_LEVELS;
-export type EvolutionLevel = CompatibilityLevel;
 
 /** One check made: `backward` = the new schema reads data written with a previous one; `forward` = the reverse. */
 export interface EvolutionCheck {
@@ -18,7 +15,7 @@ export interface EvolutionCheck {
 
 export interface EvolutionResult {
   readonly compatible: boolean;
-  readonly level: EvolutionLevel;
+  readonly level: CompatibilityLevel;
   readonly checks: readonly EvolutionCheck[];
 }
 
@@ -31,10 +28,13 @@ export interface EvolutionResult {
 export function checkEvolution(
   next: SchemaInput,
   previous: readonly SchemaInput[],
-  level: EvolutionLevel,
+  level: CompatibilityLevel,
 ): EvolutionResult {
-  if (!(EVOLUTION_LEVELS as readonly string[]).includes(level)) {
-    throw new OptionsError('level', `must be one of ${EVOLUTION_LEVELS.join(', ')}, got ${String(level)}`);
+  if (!(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
+    throw new OptionsError(
+      'level',
+      `must be one of ${COMPATIBILITY_LEVELS.join(', ')}, got ${String(level)}`,
+    );
   }
   if (level === 'NONE' || previous.length === 0) return { compatible: true, level, checks: [] };
   const transitive = level.endsWith('_TRANSITIVE');

@@ -5,7 +5,7 @@ export type {
   Incompatibility,
   IncompatibilityKind,
 } from './compatibility.js';
-export { checkEvolution, EVOLUTION_LEVELS } from './evolution.js';
-export type { EvolutionCheck, EvolutionLevel, EvolutionResult } from './evolution.js';
+export { checkEvolution } from './evolution.js';
+export type { EvolutionCheck, EvolutionResult } from './evolution.js';
 export { explain } from './explain.js';
 export type { Explanation } from './explain.js';

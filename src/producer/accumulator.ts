@@ -1,10 +1,6 @@
 import type { DeliveryHandle } from './delivery.js';
-import {
-  RecordBatchBuilder,
-  type BatchRecord,
-  type ClosedRecordBatch,
-  type CompressionCodec,
-} from './record-batch.js';
+import type { Compression } from './settings.js';
+import { RecordBatchBuilder, type BatchRecord, type ClosedRecordBatch } from './record-batch.js';
 
 /**
  * One record batch of one partition, from its first record to its answer: open (records are encoded
@@ -72,7 +68,7 @@ export class ProducerBatch {
     this.reservedBytes += reservedBytes;
   }
 
-  close(codec: CompressionCodec): void {
+  close(codec: Compression): void {
     this.cancelLinger?.();
     this.cancelLinger = undefined;
     this.closedBatch = this.builder!.close(codec);
@@ -108,7 +104,7 @@ export const partitionKey = (topic: string, partition: number): string => `${top
 export interface AccumulatorOptions {
   readonly batchSize: number;
   readonly lingerMs: number;
-  readonly compression: CompressionCodec;
+  readonly compression: Compression;
   /** Told when a batch closes, so the sender looks for work and the sticky partitioner moves on. */
   readonly onBatchClosed: (batch: ProducerBatch) => void;
 }

@@ -1,9 +1,8 @@
 import type { KafkaConfig } from 'kafkajs';
-import type { TopicBinding, TopicMapShape, Topics } from '../avro/topics.js';
+import type { TopicBinding, TopicMapShape, Topics } from '../schema/topics.js';
 import { OptionsError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import { AvroSerde, type AvroSerdeOptions, type PreparedSerializer } from '../serde/avro-serde.js';
-import { encodeRawKey } from '../serde/raw-keys.js';
 import { RecordAccumulator, type ProducerBatch } from './accumulator.js';
 import { BufferPool } from './buffer-pool.js';
 import { DeliveryHandle, type DeliveryCallback, type ErrorHook, type RecordMetadata } from './delivery.js';
@@ -419,7 +418,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       return null;
     }
     if (key === undefined || key === null) return null;
-    if (binding.kind === 'raw') return encodeRawKey(binding.type, key, topic);
+    if (binding.kind === 'raw') return this.serde.serializeRawKey(topic, binding.type, key);
     return serializer!.serialize(key);
   }
 

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { writeExactLong } from '../avro/long.js';
 import { lz4Compress, snappyCompress } from './compression.js';
 import { crc32c } from './crc32c.js';
+import type { Compression } from './settings.js';
 
 /**
  * Kafka's RecordBatch v2 (magic 2), written by us: records are encoded into their batch's buffer as
@@ -19,7 +20,6 @@ import { crc32c } from './crc32c.js';
  */
 
 /** The codecs Kafka's batch attributes name (bits 0–2: 0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
-export type CompressionCodec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 /** A record as the batch stores it: already serialized, so the encoder never sees a value type. */
 export interface BatchRecord {
@@ -49,7 +49,7 @@ const RECORD_COUNT_OFFSET = 57;
 /** batchLength counts from after itself: everything but baseOffset and the length field. */
 const LOG_OVERHEAD = 12;
 
-const CODEC_IDS: Readonly<Record<CompressionCodec, number>> = {
+const CODEC_IDS: Readonly<Record<Compression, number>> = {
   none: 0,
   gzip: 1,
   snappy: 2,
@@ -126,7 +126,7 @@ export function initCompression(): Promise<void> {
 }
 
 // Returns whatever the codec produced; close() copies it behind the header once.
-function compressRecords(codec: Exclude<CompressionCodec, 'none'>, records: Buffer): Uint8Array {
+function compressRecords(codec: Exclude<Compression, 'none'>, records: Buffer): Uint8Array {
   switch (codec) {
     case 'gzip':
       return gzipSync(records);
@@ -231,7 +231,7 @@ export class RecordBatchBuilder {
    * afterwards. An uncompressed batch is a view of this builder's buffer (no copy), which may be up to
    * twice its length after doubling: size `initialCapacity` to the expected batch (e.g. batchSize).
    */
-  close(codec: CompressionCodec): ClosedRecordBatch {
+  close(codec: Compression): ClosedRecordBatch {
     if (this.closed) throw new Error('record batch already closed');
     if (this.count === 0) throw new Error('a record batch needs at least one record');
     this.closed = true;
@@ -296,7 +296,7 @@ export class ClosedRecordBatch {
      */
     readonly buffer: Buffer,
     readonly recordCount: number,
-    readonly codec: CompressionCodec,
+    readonly codec: Compression,
   ) {
     this.setProducerState(-1n, -1, -1);
   }

@@ -1,6 +1,6 @@
 import { ProducerError } from './errors.js';
 
-/** A record for `send`: the chapter's ProducerRecord without the topic. */
+/** A record for `send`: Kafka's ProducerRecord (key, value, partition, headers, timestamp) without the topic. */
 export interface ProducerRecord<K, V> {
   readonly value: V;
   readonly key?: K;

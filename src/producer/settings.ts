@@ -1,11 +1,16 @@
 import { OptionsError } from '../errors.js';
 
 export type Acks = 0 | 1 | 'all';
-export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+/** Batch compression codecs, as Kafka names them (`compression.type`). */
+export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+export const isCompression = (value: unknown): value is Compression =>
+  typeof value === 'string' && (COMPRESSIONS as readonly string[]).includes(value);
 
 /**
- * The producer settings of the chapter (Kafka: The Definitive Guide, "Configuring producers"), named
- * after the Java client's and with its defaults unless said otherwise.
+ * The Java producer's settings (`acks`, `linger.ms`, `batch.size`, …) in camelCase, with its
+ * defaults unless said otherwise.
  */
 export interface ProducerSettings {
   /** Client id sent to the broker (logs, quotas). @default 'avrokit' */
@@ -88,8 +93,6 @@ const DEFAULTS: ResolvedSettings = {
   maxRequestSize: 1_048_576,
   allowAutoTopicCreation: false,
 };
-
-const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 function integer(
   name: keyof ProducerSettings,

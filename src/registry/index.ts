@@ -9,15 +9,10 @@ export type {
   RegistryTlsOptions,
   BearerTokenProvider,
 } from './options.js';
-export { COMPATIBILITY_LEVELS } from './types.js';
 export type {
-  SchemaInput,
   SchemaReference,
   RegisteredSchema,
   SubjectVersion,
-  ResolvedSchema,
-  CompatibilityLevel,
-  CompatibilityResult,
+  RegistryCompatibilityResult,
   RegistryStats,
 } from './types.js';
-export { schemaText, fullNameOf } from './schema-text.js';

@@ -6,18 +6,16 @@ import {
   type NormalizedRegistryOptions,
   type SchemaRegistryOptions,
 } from './options.js';
-import { schemaText } from './schema-text.js';
+import type { ResolvedSchema } from '../schema/build.js';
+import { COMPATIBILITY_LEVELS, type CompatibilityLevel } from '../schema/compatibility-levels.js';
+import { schemaText, type SchemaInput } from '../schema/schema-input.js';
 import { RegistryTransport, type Counters } from './transport.js';
-import {
-  COMPATIBILITY_LEVELS,
-  type CompatibilityLevel,
-  type CompatibilityResult,
-  type RegisteredSchema,
-  type RegistryStats,
-  type ResolvedSchema,
-  type SchemaInput,
-  type SchemaReference,
-  type SubjectVersion,
+import type {
+  RegistryCompatibilityResult,
+  RegisteredSchema,
+  RegistryStats,
+  SchemaReference,
+  SubjectVersion,
 } from './types.js';
 
 export interface RegisterOptions {
@@ -203,7 +201,7 @@ export class SchemaRegistry {
     subject: string,
     schema: SchemaInput,
     options: TestCompatibilityOptions = {},
-  ): Promise<CompatibilityResult> {
+  ): Promise<RegistryCompatibilityResult> {
     const version = options.version ?? 'latest';
     const references = options.references ?? [];
     const body = await this.transport.request<{ is_compatible?: unknown; messages?: unknown }>({

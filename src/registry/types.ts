@@ -1,8 +1,3 @@
-import type { Type } from 'avsc';
-
-/** An Avro schema as JSON text, as parsed JSON, or as an avsc `Type` (e.g. from the generated `avroTypes`). */
-export type SchemaInput = string | object | Type;
-
 /** A named type defined under another subject (Confluent schema references). */
 export interface SchemaReference {
   /** The full name of the referenced type, as used inside the referencing schema. */
@@ -24,25 +19,8 @@ export interface SubjectVersion extends RegisteredSchema {
   readonly version: number;
 }
 
-/** A schema together with every schema it references, dependencies first, ready to be parsed. */
-export interface ResolvedSchema {
-  readonly schema: string;
-  readonly dependencies: readonly { readonly name: string; readonly schema: string }[];
-}
-
-export const COMPATIBILITY_LEVELS = [
-  'NONE',
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-] as const;
-
-export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
-
-export interface CompatibilityResult {
+/** The registry's answer to `testCompatibility` (avrokit's own check is `checkCompatibility`). */
+export interface RegistryCompatibilityResult {
   readonly compatible: boolean;
   /** The registry's explanation when it gives one (Confluent does with `verbose`; Apicurio does not). */
   readonly messages: readonly string[];

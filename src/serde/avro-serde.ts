@@ -1,16 +1,15 @@
 import avro from 'avsc';
-import { avroTypeOptions, withExactNumbers } from '../avro/avro-type.js';
-import { isAvrokitError, OptionsError, SchemaError } from '../errors.js';
+import { asAvroType, type AvroSchemaJson, type AvroType, type AvroValueSettings } from '../avro/avro-type.js';
+import { isAvrokitError, OptionsError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
-import { fullNameOf, schemaText } from '../registry/schema-text.js';
-import type { ResolvedSchema, SchemaInput, SchemaReference } from '../registry/types.js';
+import type { SchemaReference } from '../registry/types.js';
+import { buildType, type ResolvedSchema } from '../schema/build.js';
+import { fullNameOf, schemaJsonOf, schemaText, type SchemaInput } from '../schema/schema-input.js';
+import { isRawKeyKind, RAW_KEY_KINDS, type RawKeyKind, type RawKeyValue } from '../schema/topics.js';
 import { formatIssues, SerdeError, valueIssues } from './errors.js';
-import { decodeRawKey, encodeRawKey, RAW_KEY_KINDS, type RawKeyKind } from './raw-keys.js';
+import { decodeRawKey, encodeRawKey } from './raw-keys.js';
 import { subjectFor, type SubjectStrategy } from './subject-strategy.js';
 import { encodeFramed, encodeFramedTransient, HEADER_SIZE, readSchemaId } from './wire-format.js';
-
-/** avsc's options for building a Type (union wrapping, logical types, …). */
-export type TypeOptions = NonNullable<Parameters<typeof avro.Type.forSchema>[1]>;
 
 export interface AvroSerdeOptions {
   readonly registry: SchemaRegistry;
@@ -40,11 +39,12 @@ export interface AvroSerdeOptions {
   /** Write every record with this registered schema id (pinned); the value must be valid for it. */
   readonly schemaId?: number;
   /**
-   * Options for types built from schema text (writer schemas read from the registry, JSON schemas given
-   * here). The default reads values the way generated code types them (`avroTypeOptions()`: Date for
-   * timestamp-millis, decimal text, …); pass `{}` for avsc's plain defaults.
+   * How values of schemas this serde builds itself (writer schemas read from the registry, schemas given
+   * as JSON) are represented — the same settings as `avrokit gen`'s: `longs: 'bigint'` for every 64-bit
+   * value, `plainLogicalTypes` to read a logical type as its underlying type. Generated types carry
+   * their own. Default: longs as numbers, Date for timestamps, decimal text, … (as generated code types them).
    */
-  readonly typeOptions?: TypeOptions;
+  readonly values?: AvroValueSettings;
 }
 
 export interface SerializeOptions {
@@ -78,7 +78,7 @@ export interface PreparedSerializer<T = unknown> {
   readonly subject: string;
   readonly schemaId: number;
   /** The type values are written with (the registered latest or pinned one in those modes). */
-  readonly type: avro.Type;
+  readonly type: AvroType<unknown, T>;
   serialize(value: T): Buffer;
   /**
    * `serialize` into space shared by every serializer: the returned bytes are valid only until the next
@@ -106,7 +106,7 @@ export class AvroSerde {
   private readonly useLatestVersion: boolean;
   private readonly latestCompatibilityStrict: boolean;
   private readonly schemaId: number | undefined;
-  private readonly typeOptions: TypeOptions;
+  private readonly values: AvroValueSettings;
   private readonly preparedByObject = new WeakMap<object, Map<string, PreparedEntry>>();
   private readonly preparedByText = new Map<string, Map<string, PreparedEntry>>();
   private readonly writerTypes = new Map<number, avro.Type | Promise<avro.Type>>();
@@ -132,8 +132,9 @@ export class AvroSerde {
     this.useLatestVersion = options.useLatestVersion ?? false;
     this.latestCompatibilityStrict = options.latestCompatibilityStrict ?? true;
     this.schemaId = options.schemaId;
-    // Whatever the caller's options, longs and floats are exact (avsc's own long is not, below −2^52).
-    this.typeOptions = options.typeOptions ? withExactNumbers(options.typeOptions) : avroTypeOptions();
+    this.values = options.values ?? {};
+    // Settings are checked now, not at the first record.
+    buildType('null', { for: 'values', settings: this.values });
   }
 
   /**
@@ -151,8 +152,21 @@ export class AvroSerde {
     return slot;
   }
 
-  /** Resolves once `schema`'s id for `topic` is known; the returned serializer is synchronous. */
-  prepare<T = unknown>(
+  /**
+   * Resolves once `schema`'s id for `topic` is known; the returned serializer is synchronous. Given a
+   * generated type, the serializer takes that type's values.
+   */
+  prepare<I>(
+    topic: string,
+    schema: AvroType<unknown, I>,
+    options?: Omit<SerializeOptions, 'schema' | 'framing'>,
+  ): Promise<PreparedSerializer<I>>;
+  prepare(
+    topic: string,
+    schema: AvroSchemaJson,
+    options?: Omit<SerializeOptions, 'schema' | 'framing'>,
+  ): Promise<PreparedSerializer<unknown>>;
+  prepare<T>(
     topic: string,
     schema: SchemaInput,
     options: Omit<SerializeOptions, 'schema' | 'framing'> = {},
@@ -178,41 +192,85 @@ export class AvroSerde {
   }
 
   /** The synchronous serializer for a prepared topic and schema, or undefined if `prepare` has not completed. */
-  preparedFor<T = unknown>(
+  preparedFor<I>(
     topic: string,
-    schema: SchemaInput,
-    isKey = false,
-  ): PreparedSerializer<T> | undefined {
+    schema: AvroType<unknown, I>,
+    isKey?: boolean,
+  ): PreparedSerializer<I> | undefined;
+  preparedFor(
+    topic: string,
+    schema: AvroSchemaJson,
+    isKey?: boolean,
+  ): PreparedSerializer<unknown> | undefined;
+  preparedFor<T>(topic: string, schema: SchemaInput, isKey = false): PreparedSerializer<T> | undefined {
     const known = (
       typeof schema === 'string' ? this.preparedByText.get(schema) : this.preparedByObject.get(schema)
     )?.get((isKey ? 'k' : 'v') + topic);
     return known && !(known instanceof Promise) ? (known as PreparedSerializer<T>) : undefined;
   }
 
+  /**
+   * The value in Confluent's wire format (magic byte, schema id, Avro body), registering or looking up
+   * its schema the first time. With a generated type as `schema`, only that type's values compile.
+   */
+  serialize<I>(
+    topic: string,
+    value: NoInfer<I>,
+    options: SerializeOptions & { readonly schema: AvroType<unknown, I> },
+  ): Promise<Buffer>;
+  serialize(
+    topic: string,
+    value: unknown,
+    options: SerializeOptions & { readonly schema: AvroSchemaJson },
+  ): Promise<Buffer>;
   serialize(topic: string, value: unknown, options: SerializeOptions): Promise<Buffer> {
     try {
       if (options.framing === 'none')
-        return Promise.resolve(encodeRawKey(rawKind(options.schema), value, topic));
-      const ready = this.preparedFor(topic, options.schema, options.isKey);
+        return Promise.resolve(this.serializeRawKey(topic, rawKind(options.schema), value));
+      const ready = this.preparedFor(topic, options.schema as AvroSchemaJson, options.isKey);
       if (ready) return Promise.resolve(ready.serialize(value));
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.prepare(topic, options.schema, options).then((prepared) => prepared.serialize(value));
+    return this.prepare(topic, options.schema as AvroSchemaJson, options).then((prepared) =>
+      prepared.serialize(value),
+    );
   }
 
-  deserialize<T = unknown>(topic: string, bytes: Buffer, options?: DeserializeOptions): Promise<T> {
+  /**
+   * A key written the way Kafka's Java serializers write primitives — no Avro, no schema id, no registry,
+   * so it is synchronous: StringSerializer (UTF-8), IntegerSerializer, LongSerializer (big-endian),
+   * ByteArraySerializer (as is).
+   */
+  serializeRawKey<K extends RawKeyKind>(topic: string, kind: K, key: RawKeyValue<K>): Buffer;
+  serializeRawKey(topic: string, kind: RawKeyKind, key: unknown): Buffer;
+  serializeRawKey(topic: string, kind: RawKeyKind, key: unknown): Buffer {
+    return encodeRawKey(kind, key, topic);
+  }
+
+  /**
+   * The value of a payload in Confluent's wire format, read with its writer's schema (fetched from the
+   * registry by id the first time) — or resolved into `readerSchema`; with a generated type there, the
+   * result has that type.
+   */
+  deserialize<T>(
+    topic: string,
+    bytes: Buffer,
+    options: DeserializeOptions & { readonly readerSchema: AvroType<T, never> },
+  ): Promise<T>;
+  deserialize(topic: string, bytes: Buffer, options?: DeserializeOptions): Promise<unknown>;
+  deserialize<T>(topic: string, bytes: Buffer, options?: DeserializeOptions): Promise<T> {
     try {
       if (options?.framing !== 'none') {
         const id = readSchemaId(bytes, topic);
         const writer = this.writerTypes.get(id);
         if (!(writer instanceof avro.Type)) {
-          return (writer ?? this.loadWriterType(id)).then(() =>
-            this.deserializeSync<T>(topic, bytes, options),
+          return (writer ?? this.loadWriterType(id)).then(
+            () => this.deserializeSync(topic, bytes, options) as T,
           );
         }
       }
-      return Promise.resolve(this.deserializeSync<T>(topic, bytes, options));
+      return Promise.resolve(this.deserializeSync(topic, bytes, options) as T);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -222,7 +280,13 @@ export class AvroSerde {
    * Synchronous `deserialize` for payloads whose writer schema is already known to this serde (it has
    * serialized or deserialized that schema id before); otherwise fails with SERDE_NOT_PREPARED.
    */
-  deserializeSync<T = unknown>(topic: string, bytes: Buffer, options?: DeserializeOptions): T {
+  deserializeSync<T>(
+    topic: string,
+    bytes: Buffer,
+    options: DeserializeOptions & { readonly readerSchema: AvroType<T, never> },
+  ): T;
+  deserializeSync(topic: string, bytes: Buffer, options?: DeserializeOptions): unknown;
+  deserializeSync<T>(topic: string, bytes: Buffer, options?: DeserializeOptions): T {
     if (options?.framing === 'none') {
       if (options.readerSchema === undefined)
         throw new OptionsError('readerSchema', "names the key's type when framing is 'none'");
@@ -305,39 +369,17 @@ export class AvroSerde {
     if (schema instanceof avro.Type) return schema;
     if (typeof schema === 'object') {
       let type = this.objectTypes.get(schema);
-      if (!type)
-        this.objectTypes.set(
-          schema,
-          (type = this.buildType({ schema: schemaText(schema), dependencies: [] }, 'the given schema')),
-        );
+      if (!type) this.objectTypes.set(schema, (type = this.buildType(schema, 'the given schema')));
       return type;
     }
     const text = schemaText(schema);
     let type = this.textTypes.get(text);
-    if (!type)
-      this.textTypes.set(
-        text,
-        (type = this.buildType({ schema: text, dependencies: [] }, 'the given schema')),
-      );
+    if (!type) this.textTypes.set(text, (type = this.buildType(text, 'the given schema')));
     return type;
   }
 
-  private buildType(resolved: ResolvedSchema, what: string): avro.Type {
-    const registry: Record<string, avro.Type> = {};
-    try {
-      for (const dependency of resolved.dependencies) {
-        avro.Type.forSchema(JSON.parse(dependency.schema) as avro.Schema, { ...this.typeOptions, registry });
-      }
-      return avro.Type.forSchema(JSON.parse(resolved.schema) as avro.Schema, {
-        ...this.typeOptions,
-        registry,
-      });
-    } catch (err) {
-      throw new SchemaError(
-        'SCHEMA_INVALID',
-        `${what} is not a valid Avro schema: ${(err as Error).message}`,
-      );
-    }
+  private buildType(resolved: SchemaInput | ResolvedSchema, what: string): avro.Type {
+    return buildType(resolved, { for: 'values', settings: this.values }, what);
   }
 
   private async bind(
@@ -415,7 +457,7 @@ export class AvroSerde {
       isKey,
       subject,
       schemaId,
-      type,
+      type: asAvroType<unknown, never>(type),
       serialize: (value: unknown): Buffer => encode(value, encodeFramed),
       serializeTransient: (value: unknown): Buffer => encode(value, encodeFramedTransient),
     };
@@ -423,16 +465,15 @@ export class AvroSerde {
 }
 
 function rawKind(schema: SchemaInput): RawKeyKind {
-  const text = schemaText(schema);
-  const name: unknown = JSON.parse(text);
-  const kind = typeof name === 'string' ? name : (name as { type?: unknown }).type;
-  if (typeof kind !== 'string' || !(RAW_KEY_KINDS as readonly string[]).includes(kind)) {
+  const json = schemaJsonOf(schema);
+  const kind = typeof json === 'string' ? json : (json as { readonly type?: unknown }).type;
+  if (!isRawKeyKind(kind)) {
     throw new OptionsError(
       'framing',
-      `'none' works only for primitive keys (${RAW_KEY_KINDS.join(', ')}), not ${text}`,
+      `'none' works only for primitive keys (${RAW_KEY_KINDS.join(', ')}), not ${schemaText(schema)}`,
     );
   }
-  return kind as RawKeyKind;
+  return kind;
 }
 
 /** A failure inside avsc's reader, as a typed error that says which topic and schema id. */

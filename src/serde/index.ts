@@ -4,10 +4,8 @@ export type {
   SerializeOptions,
   DeserializeOptions,
   PreparedSerializer,
-  TypeOptions,
 } from './avro-serde.js';
 export { SerdeError } from './errors.js';
 export type { ValueIssue } from './errors.js';
 export type { SubjectStrategy, SubjectContext } from './subject-strategy.js';
 export { MAGIC_BYTE, HEADER_SIZE } from './wire-format.js';
-export type { RawKeyKind } from './raw-keys.js';

@@ -1,20 +1,5 @@
+import type { RawKeyKind } from '../schema/topics.js';
 import { describeActual, SerdeError } from './errors.js';
-
-/**
- * Keys written the way Kafka's own Java serializers write them, without Avro or a schema id:
- * StringSerializer (UTF-8), IntegerSerializer (4 bytes big-endian), LongSerializer (8 bytes
- * big-endian), ByteArraySerializer (as is). Many topics keyed by Java services use these.
- */
-export type RawKeyKind = 'string' | 'int' | 'long' | 'bytes';
-export type RawKeyValue<K extends RawKeyKind> = K extends 'string'
-  ? string
-  : K extends 'int'
-    ? number
-    : K extends 'long'
-      ? number | bigint
-      : Buffer;
-
-export const RAW_KEY_KINDS: readonly RawKeyKind[] = ['string', 'int', 'long', 'bytes'];
 
 const EXPECTED: Record<RawKeyKind, string> = {
   string: 'string (written as UTF-8)',

@@ -1,5 +1,5 @@
 import { OptionsError } from '../errors.js';
-import type { SchemaInput } from '../registry/types.js';
+import type { SchemaInput } from '../schema/schema-input.js';
 
 export interface SubjectContext {
   readonly topic: string;

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { SchemaRegistry } from '../../src/index.js';
+import { SchemaRegistry, type AvroSchemaJson } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
 import { repoRoot } from '../support/typescript.js';
@@ -122,7 +122,7 @@ test('usage and input errors exit with 2', () => {
 
 test('what check refuses, the registry refuses with a 409 when registering; what it accepts registers', async () => {
   const subject = uniqueName('customers-value');
-  await registry.register(subject, JSON.parse(readFileSync(customer, 'utf8')) as object);
+  await registry.register(subject, JSON.parse(readFileSync(customer, 'utf8')) as AvroSchemaJson);
   await registry.setCompatibility('BACKWARD', subject);
   const env = { ...process.env, SCHEMA_REGISTRY_URL: cluster.registryUrl };
 
@@ -130,7 +130,7 @@ test('what check refuses, the registry refuses with a 409 when registering; what
   assert.equal(refused.status, 1, refused.stdout + refused.stderr);
   assert.match(refused.stdout, /the registry agrees/);
   await assert.rejects(
-    registry.register(subject, JSON.parse(readFileSync(breaking, 'utf8')) as object),
+    registry.register(subject, JSON.parse(readFileSync(breaking, 'utf8')) as AvroSchemaJson),
     (err: unknown) => {
       assert.equal((err as { code?: string }).code, 'REGISTRY_INCOMPATIBLE');
       assert.equal((err as { status?: number }).status, 409);

@@ -55,7 +55,7 @@ const scratch = scratchDir('docs');
 after(() => scratch.dispose());
 
 /**
- * A folder where the blocks see what a user's app sees: `avrokit` (here: the sources) and
+ * A folder where the blocks see what a user's app sees: `avrokit` and its subpaths (here: the sources) and
  * `./generated/index.js` (here: generated from schemas/ with `avrokit gen --topics`).
  */
 function setUp(): void {
@@ -63,7 +63,14 @@ function setUp(): void {
   writeFileSync(
     join(scratch.dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { ...APP_COMPILER_OPTIONS, paths: { avrokit: [join(repoRoot, 'src', 'index.ts')] } },
+      compilerOptions: {
+        ...APP_COMPILER_OPTIONS,
+        paths: {
+          avrokit: [join(repoRoot, 'src', 'index.ts')],
+          'avrokit/codegen': [join(repoRoot, 'codegen', 'index.ts')],
+          'avrokit/stack': [join(repoRoot, 'src', 'stack', 'index.ts')],
+        },
+      },
       include: ['*.ts', 'generated/*.ts'],
     }),
   );

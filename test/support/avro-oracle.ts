@@ -65,3 +65,39 @@ export function javaCompatibility(pairs: readonly (readonly [unknown, unknown])[
     .split('\n')
     .map((line) => JSON.parse(line) as JavaVerdict);
 }
+
+// Apache Avro's Parsing Canonical Form and its 64-bit fingerprint (SchemaNormalization), per schema.
+const CANONICAL_ORACLE = `
+import java.io.*;
+import org.apache.avro.*;
+
+public class CanonicalOracle {
+  public static void main(String[] args) throws IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));
+    PrintStream out = new PrintStream(System.out, true, "UTF-8");
+    for (String line; (line = in.readLine()) != null; ) {
+      try {
+        Schema schema = new Schema.Parser().parse(line);
+        out.println(Long.toUnsignedString(SchemaNormalization.parsingFingerprint64(schema)) + "\\t" + SchemaNormalization.toParsingForm(schema));
+      } catch (Exception e) {
+        out.println("error\\t" + e.toString().replace('\\n', ' '));
+      }
+    }
+  }
+}
+`;
+
+/** Java's canonical form and fingerprint of each schema (`error` where Java refuses the schema). */
+export function javaCanonicalForms(
+  schemas: readonly unknown[],
+): ({ fingerprint: bigint; form: string } | { error: string })[] {
+  const avro = ensureAvroJava(resolveStackOptions(), findMaven());
+  const input = schemas.map((s) => JSON.stringify(s)).join('\n') + '\n';
+  return runJavaSource('CanonicalOracle', CANONICAL_ORACLE, avro.classpath, [], input)
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [first, rest] = [line.slice(0, line.indexOf('\t')), line.slice(line.indexOf('\t') + 1)];
+      return first === 'error' ? { error: rest } : { fingerprint: BigInt(first), form: rest };
+    });
+}

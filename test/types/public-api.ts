@@ -2,7 +2,13 @@
  * Type-level tests: compiled by `tsc --noEmit` in `npm test`, never run. Each `@ts-expect-error`
  * fails the build if the line below it ever starts to compile.
  */
-import { AvroSerde, SchemaRegistry, type CompatibilityLevel, type RegistryStats } from '../../src/index.js';
+import {
+  AvroSerde,
+  createAvroType,
+  SchemaRegistry,
+  type CompatibilityLevel,
+  type RegistryStats,
+} from '../../src/index.js';
 
 const registry = new SchemaRegistry({
   url: 'http://127.0.0.1:18081/apis/ccompat/v7',
@@ -37,8 +43,23 @@ export async function serdeCalls(serde: AvroSerde): Promise<Buffer> {
   await serde.serialize('customers', { id: 1 }, {});
   // @ts-expect-error framing is 'confluent' or 'none'
   await serde.serialize('customers', 'k', { schema: 'string', framing: 'raw' });
-  const prepared = await serde.prepare<{ id: number }>('customers', '"string"');
-  // @ts-expect-error a prepared serializer is typed by its value
+  // @ts-expect-error a schema given as text or JSON has no TypeScript type to choose: no caller's guess
+  await serde.prepare<{ id: number }>('customers', '"string"');
+  const idType = createAvroType<{ id: number }>({
+    type: 'record',
+    name: 'Id',
+    fields: [{ name: 'id', type: 'int' }],
+  });
+  const prepared = await serde.prepare('customers', idType);
+  // @ts-expect-error a prepared serializer takes its type's values
   prepared.serialize({ id: 'one' });
+  // @ts-expect-error serialize with a built type takes that type's values
+  await serde.serialize('customers', { id: 'one' }, { schema: idType });
+  const read = await serde.deserialize('customers', Buffer.alloc(0), { readerSchema: idType });
+  // @ts-expect-error deserialize with a built reader type gives that type
+  read.id.toUpperCase();
+  const untyped = await serde.deserialize('customers', Buffer.alloc(0));
+  // @ts-expect-error without a reader type the value is unknown
+  void untyped.id;
   return prepared.serialize({ id: 1 });
 }

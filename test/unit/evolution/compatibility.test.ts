@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { AvroSchemaJson } from '../../../src/avro/avro-type.js';
 import { checkCompatibility } from '../../../src/evolution/compatibility.js';
 import { javaCompatibility } from '../../support/avro-oracle.js';
 import { corpusDir } from '../../support/corpus.js';
@@ -232,7 +233,7 @@ test("checkCompatibility agrees with Avro's Java SchemaCompatibility: verdict, k
     const verdict = java[i]!;
     let ours;
     try {
-      ours = checkCompatibility(reader as object, writer as object);
+      ours = checkCompatibility(reader as AvroSchemaJson, writer as AvroSchemaJson);
     } catch (err) {
       // Both parsers must refuse the same schemas; avsc is stricter about some defaults.
       if (!verdict.error) disagreements.push(`${name}: we refused (${(err as Error).message}), Java did not`);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkEvolution, type EvolutionLevel } from '../../../src/evolution/evolution.js';
+import type { AvroSchemaJson } from '../../../src/avro/avro-type.js';
+import { checkEvolution } from '../../../src/evolution/evolution.js';
+import type { CompatibilityLevel } from '../../../src/schema/compatibility-levels.js';
 
 const customer = (fields: unknown[]) => ({ type: 'record', name: 'Customer', fields });
 const v1 = customer([{ name: 'id', type: 'int' }]);
@@ -15,7 +17,7 @@ const v3 = customer([
   { name: 'name', type: 'string', default: '' },
 ]);
 
-const verdict = (next: object, previous: object[], level: EvolutionLevel) =>
+const verdict = (next: AvroSchemaJson, previous: AvroSchemaJson[], level: CompatibilityLevel) =>
   checkEvolution(next, previous, level).compatible;
 
 test('BACKWARD: the new schema reads data written with the latest previous one', () => {
@@ -57,5 +59,5 @@ test('_TRANSITIVE checks every previous version, the plain levels only the lates
 test('NONE and a first version check nothing; an unknown level is refused', () => {
   assert.deepEqual(checkEvolution(v2, [v1], 'NONE'), { compatible: true, level: 'NONE', checks: [] });
   assert.equal(verdict(v2, [], 'FULL_TRANSITIVE'), true);
-  assert.throws(() => checkEvolution(v2, [v1], 'SIDEWAYS' as EvolutionLevel), /level/);
+  assert.throws(() => checkEvolution(v2, [v1], 'SIDEWAYS' as CompatibilityLevel), /level/);
 });

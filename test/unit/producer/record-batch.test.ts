@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import {
   type BatchRecord,
   type ClosedRecordBatch,
-  type CompressionCodec,
   initCompression,
   RECORD_BATCH_HEADER_SIZE,
   RecordBatchBuilder,
 } from '../../../src/producer/record-batch.js';
+import type { Compression } from '../../../src/producer/settings.js';
 import { runKafkaOracle, token } from '../../support/kafka-oracle.js';
 import { SeededRandom } from '../../support/random.js';
 
@@ -87,11 +87,7 @@ function randomProducerState(): ProducerState {
   };
 }
 
-function build(
-  records: readonly BatchRecord[],
-  codec: CompressionCodec,
-  state: ProducerState,
-): ClosedRecordBatch {
+function build(records: readonly BatchRecord[], codec: Compression, state: ProducerState): ClosedRecordBatch {
   const builder = new RecordBatchBuilder(records[0]!.timestamp, random.int(61, 4096));
   for (const record of records) builder.append(record);
   const batch = builder.close(codec);
@@ -126,11 +122,7 @@ function sequenceAt(base: number, delta: number): number {
 }
 
 /** What Java's reader must print for one of our batches (see the oracle's `read`). */
-function expectedRead(
-  records: readonly BatchRecord[],
-  codec: CompressionCodec,
-  state: ProducerState,
-): string[] {
+function expectedRead(records: readonly BatchRecord[], codec: Compression, state: ProducerState): string[] {
   const n = records.length;
   const maxTimestamp = records.reduce((max, r) => Math.max(max, r.timestamp), -1);
   const lines = [
@@ -199,7 +191,7 @@ test('uncompressed batches are byte for byte what Java’s MemoryRecordsBuilder 
 
 test('compressed batches (gzip, snappy, lz4, zstd) are valid to Java and hold the same records', async () => {
   await initCompression();
-  const codecs: CompressionCodec[] = ['gzip', 'snappy', 'lz4', 'zstd'];
+  const codecs: Compression[] = ['gzip', 'snappy', 'lz4', 'zstd'];
   // Repetitive values as well as random ones, so compression actually shrinks some batches.
   const cases = codecs.flatMap((codec) =>
     [1, 7, 300, 3000, random.int(1, 200), random.int(1, 200)].map((count, i) => {

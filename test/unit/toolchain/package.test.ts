@@ -85,7 +85,9 @@ function newApp(): string {
   assert.match(readFileSync(join(consumer.dir, 'generated', 'index.ts'), 'utf8'), /from "avrokit"/);
   writeFileSync(
     join(consumer.dir, 'app.ts'),
-    `import { checkCompatibility, createProducer, SchemaRegistry, type RecordMetadata } from 'avrokit';
+    `import { checkCompatibility, createProducer, defineTopics, SchemaRegistry, type RecordMetadata } from 'avrokit';
+import { generateTypes } from 'avrokit/codegen';
+import { stackUp } from 'avrokit/stack';
 import { topics, type CustomerInput, type Order } from './generated/index.js';
 
 const registry = new SchemaRegistry({ url: 'http://127.0.0.1:18081/apis/ccompat/v7' });
@@ -107,6 +109,24 @@ export function mistakes(order: Order): void {
 }
 
 export const compatible: boolean = checkCompatibility('string', 'string').compatible;
+
+// Without codegen: a topic map from a schema written as const, typed from it.
+const orderTopics = defineTopics({
+  orders: {
+    key: 'string',
+    value: { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }, { name: 'note', type: ['null', 'string'], default: null }] },
+  },
+} as const);
+const orders = createProducer({ brokers: ['127.0.0.1:19092'], registry, topics: orderTopics });
+export function orderMistakes(): void {
+  void orders.send('orders', { key: 'k', value: { id: 1 } });
+  // @ts-expect-error id is a long (a number), not a string
+  void orders.send('orders', { key: 'k', value: { id: '1' } });
+}
+
+// Code generation and the local stack are subpaths.
+export const generate: typeof generateTypes = generateTypes;
+export const up: typeof stackUp = stackUp;
 `,
   );
   writeFileSync(

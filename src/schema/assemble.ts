@@ -1,4 +1,4 @@
-import type { AvroSchemaJson } from './avro-type.js';
+import type { AvroSchemaJson } from '../avro/avro-type.js';
 
 const NAMED = new Set(['record', 'error', 'enum', 'fixed']);
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { SchemaError } from '../src/errors.js';
-import { RAW_KEY_KINDS, type RawKeyKind } from '../src/serde/raw-keys.js';
+import { SchemaError } from '../errors.js';
+import { isRawKeyKind, topicNameProblem, type RawKeyKind } from './topics.js';
 import type { SchemaEntry } from './load.js';
 
 /** One topic of a topic map file, checked: its key is raw, Avro or absent; its value is Avro. */
@@ -13,9 +13,6 @@ export interface TopicSpec {
     | { readonly kind: 'none' };
   readonly value: { readonly kind: 'avro'; readonly name: string };
 }
-
-// Kafka's own rule for topic names (Topic.validate in the Java client).
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /** The parsed JSON of a topic map file, and how to fail with its name and a JSON pointer. */
 async function readTopicMapJson(path: string, cwd: string) {
@@ -38,12 +35,8 @@ async function readTopicMapJson(path: string, cwd: string) {
     a < b ? -1 : a > b ? 1 : 0,
   );
   for (const [topic] of topics) {
-    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') {
-      fail(
-        pointerTo(topic),
-        `"${topic}" is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`,
-      );
-    }
+    const problem = topicNameProblem(topic);
+    if (problem) fail(pointerTo(topic), problem);
   }
   return { topics, fail };
 }
@@ -62,14 +55,15 @@ export async function readTopicNames(path: string, cwd = process.cwd()): Promise
  */
 export async function readTopicMap(
   path: string,
-  entries: readonly SchemaEntry[],
+  entries: readonly SchemaEntry[] | undefined,
   cwd = process.cwd(),
 ): Promise<TopicSpec[]> {
   const { topics, fail } = await readTopicMapJson(path, cwd);
-  const known = new Set(entries.map((e) => e.key));
+  // Without the entries (a command given some of the schemas), names are not checked against them.
+  const known = entries && new Set(entries.map((e) => e.key));
   const typeName = (value: unknown, pointer: string): string => {
     if (typeof value !== 'string') return fail(pointer, 'expected the full name of a generated type');
-    if (!known.has(value)) {
+    if (known && entries && !known.has(value)) {
       const similar = entries.filter((e) => e.key.endsWith(`.${value}`)).map((e) => e.key);
       return fail(
         pointer,
@@ -91,8 +85,8 @@ export async function readTopicMap(
       key:
         key === undefined || key === null
           ? { kind: 'none' }
-          : typeof key === 'string' && (RAW_KEY_KINDS as readonly string[]).includes(key)
-            ? { kind: 'raw', type: key as RawKeyKind }
+          : isRawKeyKind(key)
+            ? { kind: 'raw', type: key }
             : { kind: 'avro', name: typeName(key, `${at}/key`) },
       value: { kind: 'avro', name: typeName(value, `${at}/value`) },
     };

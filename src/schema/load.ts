@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import avro from 'avsc';
-import { assembleSchema } from '../src/avro/assemble.js';
-import { avroTypeOptions, type AvroSchemaJson, type AvroValueSettings } from '../src/avro/avro-type.js';
-import { SchemaError } from '../src/errors.js';
+import { assembleSchema } from './assemble.js';
+import { avroTypeOptions, type AvroSchemaJson, type AvroValueSettings } from '../avro/avro-type.js';
+import { SchemaError } from '../errors.js';
 
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 const NAMED_KINDS = new Set(['record', 'error', 'enum', 'fixed']);

@@ -1,5 +1,10 @@
 import { assembleSchema } from './assemble.js';
-import { createAvroType, type AvroSchemaJson, type AvroType, type AvroValueSettings } from './avro-type.js';
+import {
+  createAvroType,
+  type AvroSchemaJson,
+  type AvroType,
+  type AvroValueSettings,
+} from '../avro/avro-type.js';
 
 /** An object whose properties are computed on first read and then kept. */
 function lazyRecord<K extends string, V>(
