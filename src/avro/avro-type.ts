@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { OptionsError } from '../errors.js';
+import { boundedBlocksHook } from './bounded-decoding.js';
 import { LOGICAL_TYPE_CLASSES, LOGICAL_TYPE_NAMES, type LogicalTypeName } from './logical-types.js';
 import { exactFloatType } from './float.js';
 import { bigintLongType, exactLongType } from './long.js';
@@ -124,27 +125,13 @@ type TypeHook = NonNullable<avro.ForSchemaOptions['typeHook']>;
  * themselves); any other annotated long is a plain long, as the specification asks.
  */
 function exactNumbersHook(longType: avro.Type, logicalTypes: Readonly<Record<string, unknown>>): TypeHook {
-  return (schema) => {
+  return (schema, opts) => {
     if (schema === 'long') return longType;
     if (schema === 'float') return exactFloatType;
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
     const { type, logicalType } = schema as { type?: unknown; logicalType?: unknown };
     if (typeof logicalType === 'string' && logicalType in logicalTypes) return undefined;
-    return type === 'long' ? longType : type === 'float' ? exactFloatType : undefined;
-  };
-}
-
-/**
- * The same avsc options with avrokit's exact `long` (as a number) and `float` for schemas the given
- * options would build with avsc's own: a type hook of the caller's runs first. Used for options a
- * caller passes in directly, so that no Type avrokit builds writes or reads a long inexactly.
- */
-export function withExactNumbers(options: Partial<avro.ForSchemaOptions>): Partial<avro.ForSchemaOptions> {
-  const ours = exactNumbersHook(exactLongType, (options.logicalTypes ?? {}) as Record<string, unknown>);
-  const theirs = options.typeHook;
-  return {
-    ...options,
-    typeHook: theirs ? (schema, opts) => theirs(schema, opts) ?? ours(schema, opts) : ours,
+    return type === 'long' ? longType : type === 'float' ? exactFloatType : boundedBlocksHook(schema, opts);
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type AvroSchemaJson,
   type AvroValueSettings,
 } from '../avro/avro-type.js';
+import { withBoundedBlocks } from '../avro/bounded-decoding.js';
 import { SchemaError } from '../errors.js';
 import { schemaJsonOf, type SchemaInput } from './schema-input.js';
 
@@ -48,7 +49,8 @@ export function buildType(
   purpose: BuildPurpose,
   what = 'the schema',
 ): avro.Type {
-  const options = optionsFor(purpose);
+  // Whatever the purpose, arrays and maps read hostile bytes safely (values' options have it already).
+  const options = purpose.for === 'values' ? optionsFor(purpose) : withBoundedBlocks(optionsFor(purpose));
   const registry: Record<string, avro.Type> = {};
   try {
     let json: AvroSchemaJson;

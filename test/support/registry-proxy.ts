@@ -31,10 +31,17 @@ export class RegistryProxy {
     });
   }
 
-  static async start(targetBaseUrl: string): Promise<RegistryProxy> {
+  /** Listens on `port` (any free one by default; the port of a stopped proxy brings it back). */
+  static async start(targetBaseUrl: string, port = 0): Promise<RegistryProxy> {
     const proxy = new RegistryProxy(new URL(targetBaseUrl));
-    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => proxy.server.listen(port, '127.0.0.1', resolve));
     return proxy;
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('proxy not listening');
+    return address.port;
   }
 
   /** The proxy's equivalent of the target base URL. */

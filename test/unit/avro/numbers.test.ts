@@ -1,8 +1,7 @@
 /** avrokit's exact long and float: the parts the Java oracle (java-values.test.ts) cannot express. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import avro from 'avsc';
-import { createAvroType, withExactNumbers } from '../../../src/avro/avro-type.js';
+import { createAvroType } from '../../../src/avro/avro-type.js';
 import { isAvrokitError } from '../../../src/errors.js';
 
 test('a finite number beyond 32-bit float range is refused, not written as Infinity', () => {
@@ -68,23 +67,4 @@ test('reading a long beyond ±(2^53 − 1) as a number is a typed range error; i
   const int = createAvroType<number>('int');
   const resolver = long.createResolver(int as never);
   assert.equal(long.fromBuffer(int.toBuffer(-(2 ** 31)), resolver), -(2 ** 31));
-});
-
-test("options a caller passes in get exact numbers, after the caller's own type hook", () => {
-  const mine = avro.Type.forSchema('string');
-  const options = withExactNumbers({ typeHook: (schema) => (schema === 'string' ? mine : undefined) });
-  const type = avro.Type.forSchema(
-    {
-      type: 'record',
-      name: 'R',
-      fields: [
-        { name: 'n', type: 'long' },
-        { name: 's', type: 'string' },
-      ],
-    },
-    options,
-  ) as avro.types.RecordType;
-  assert.equal(type.fields[1]?.type, mine);
-  const n = -(2 ** 52) - 1;
-  assert.equal((type.fromBuffer(type.toBuffer({ n, s: '' })) as { n: number }).n, n);
 });

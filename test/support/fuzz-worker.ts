@@ -1,0 +1,212 @@
+/**
+ * The fuzzing loop, run in a child process with a small heap (see test/integration/fuzz.test.ts): random
+ * and mutated framed payloads for the corpus schemas through `deserializeSync` (and a sample through
+ * `deserialize`, which asks the registry for ids it does not know). Prints one JSON summary line.
+ *
+ * Environment: SCHEMA_REGISTRY_URL, FUZZ_PAYLOADS (how many), FUZZ_SEED.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  AvroSerde,
+  isAvrokitError,
+  SchemaRegistry,
+  type AvroSchemaJson,
+  type PreparedSerializer,
+} from '../../src/index.js';
+import { uniqueName } from './cluster.js';
+import { corpusDir } from './corpus.js';
+import { SeededRandom } from './random.js';
+
+const count = Number(process.env.FUZZ_PAYLOADS ?? 50_000);
+const seed = Number(process.env.FUZZ_SEED ?? 20261125);
+const registry = new SchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL!, timeoutMs: 5000, retries: 1 });
+const serde = new AvroSerde({ registry });
+const random = new SeededRandom(seed);
+
+/** The issue's record (a string, an array of long, a map of bytes, a union) and every corpus schema that stands alone. */
+function schemas(): AvroSchemaJson[] {
+  const dir = fileURLToPath(corpusDir());
+  const corpus = readdirSync(dir)
+    .sort()
+    .flatMap((file) => {
+      try {
+        return [JSON.parse(readFileSync(join(dir, file), 'utf8')) as AvroSchemaJson];
+      } catch {
+        return [];
+      }
+    });
+  const fuzzed: AvroSchemaJson = {
+    type: 'record',
+    name: 'Fuzzed',
+    fields: [
+      { name: 's', type: 'string' },
+      { name: 'longs', type: { type: 'array', items: 'long' } },
+      { name: 'blobs', type: { type: 'map', values: 'bytes' } },
+      { name: 'u', type: ['null', 'string', 'long'] },
+    ],
+  };
+  return [fuzzed, ...corpus];
+}
+
+interface Target {
+  readonly topic: string;
+  readonly prepared: PreparedSerializer<unknown>;
+  readonly valid: readonly Buffer[];
+}
+
+async function targets(): Promise<Target[]> {
+  const out: Target[] = [];
+  for (const schema of schemas()) {
+    const topic = uniqueName('fuzz');
+    let prepared: PreparedSerializer<unknown>;
+    try {
+      prepared = await serde.prepare(topic, schema);
+    } catch {
+      continue; // not valid alone (it uses another file's types), or refused by the registry
+    }
+    const valid: Buffer[] = [];
+    for (let i = 0; i < 4; i++) {
+      try {
+        valid.push(prepared.serialize(prepared.type.random()));
+      } catch {
+        // avsc cannot always make a finite random value of a recursive type
+      }
+    }
+    if (valid.length > 0) out.push({ topic, prepared, valid });
+  }
+  return out;
+}
+
+/** Avro's zig-zag varint of a long. */
+function varint(n: bigint): number[] {
+  let z = n >= 0n ? n << 1n : (-n << 1n) - 1n;
+  const bytes: number[] = [];
+  while (z >= 0x80n) {
+    bytes.push(Number(z & 0x7fn) | 0x80);
+    z >>= 7n;
+  }
+  bytes.push(Number(z));
+  return bytes;
+}
+
+/** A count or length a hostile writer would claim: large, small, negative, or up to 2^62. */
+function hostileNumber(): bigint {
+  const choices = [
+    2n ** 31n,
+    200_000_000n,
+    2n ** 62n,
+    -1n,
+    -(2n ** 40n),
+    BigInt(random.int(0, 300)),
+    BigInt(random.uint32()),
+  ];
+  return random.pick(choices);
+}
+
+type Mutation = (body: Buffer) => Buffer;
+
+const MUTATIONS: readonly [string, Mutation][] = [
+  [
+    'flip bits',
+    (b) => {
+      const out = Buffer.from(b);
+      for (let i = random.int(1, 4); i > 0 && out.length > 0; i--)
+        out[random.int(0, out.length - 1)]! ^= 1 << random.int(0, 7);
+      return out;
+    },
+  ],
+  ['truncate', (b) => b.subarray(0, random.int(0, Math.max(0, b.length - 1)))],
+  [
+    'append garbage',
+    (b) =>
+      Buffer.concat([b, Buffer.from(Array.from({ length: random.int(1, 16) }, () => random.int(0, 255)))]),
+  ],
+  [
+    'hostile varint',
+    (b) => {
+      const at = random.int(0, b.length);
+      return Buffer.concat([b.subarray(0, at), Buffer.from(varint(hostileNumber())), b.subarray(at)]);
+    },
+  ],
+  [
+    'overwrite with a hostile varint',
+    (b) => {
+      const at = random.int(0, b.length);
+      const v = Buffer.from(varint(hostileNumber()));
+      return Buffer.concat([b.subarray(0, at), v, b.subarray(Math.min(b.length, at + v.length))]);
+    },
+  ],
+  ['random body', () => Buffer.from(Array.from({ length: random.int(0, 48) }, () => random.int(0, 255)))],
+];
+
+function frame(schemaId: number, body: Buffer, magic = 0): Buffer {
+  const header = Buffer.alloc(5);
+  header[0] = magic;
+  header.writeInt32BE(schemaId, 1);
+  return Buffer.concat([header, body]);
+}
+
+const all = await targets();
+const codes = new Map<string, number>();
+const untyped: string[] = [];
+let decoded = 0;
+let validDecoded = 0;
+let validFailed = 0;
+let asked = 0;
+let maxRss = process.memoryUsage.rss();
+const started = process.hrtime.bigint();
+
+for (let i = 0; i < count; i++) {
+  const target = random.pick(all);
+  const validBytes = random.pick(target.valid);
+  const body = validBytes.subarray(5);
+  const kind = random.int(0, 99);
+  let payload: Buffer;
+  let valid = false;
+  if (kind < 5) {
+    payload = validBytes;
+    valid = true;
+  } else if (kind < 8) {
+    payload = frame(target.prepared.schemaId, body, random.int(1, 255)); // bad magic byte
+  } else if (kind < 10) {
+    payload = validBytes.subarray(0, random.int(0, 4)); // shorter than the header
+  } else {
+    const [, mutate] = random.pick(MUTATIONS);
+    payload = frame(target.prepared.schemaId, mutate(Buffer.from(body)));
+  }
+  try {
+    // A sample goes through the async path, with unknown ids that make it ask the registry.
+    if (i % 2000 === 0) {
+      asked++;
+      await serde.deserialize(target.topic, frame(900_000_000 + random.int(0, 1000), body));
+    } else {
+      serde.deserializeSync(target.topic, payload);
+    }
+    decoded++;
+    if (valid) validDecoded++;
+  } catch (err) {
+    if (valid) validFailed++;
+    if (isAvrokitError(err)) codes.set(err.code, (codes.get(err.code) ?? 0) + 1);
+    else if (untyped.length < 20) untyped.push(`payload ${i} (seed ${seed}): ${String(err)}`);
+  }
+  if (i % 10_000 === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
+}
+const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+registry.close();
+process.stdout.write(
+  `${JSON.stringify({
+    seed,
+    payloads: count,
+    schemas: all.length,
+    decoded,
+    validDecoded,
+    validFailed,
+    asked,
+    codes: Object.fromEntries([...codes].sort()),
+    untyped,
+    seconds,
+    maxRssMiB: Math.round(maxRss / 2 ** 20),
+  })}\n`,
+);
