@@ -18,6 +18,7 @@ import {
 import { uniqueName } from './cluster.js';
 import { corpusDir } from './corpus.js';
 import { SeededRandom } from './random.js';
+import { zigZagVarint as varint } from './varint.js';
 
 const count = Number(process.env.FUZZ_PAYLOADS ?? 50_000);
 const seed = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -77,18 +78,6 @@ async function targets(): Promise<Target[]> {
     if (valid.length > 0) out.push({ topic, prepared, valid });
   }
   return out;
-}
-
-/** Avro's zig-zag varint of a long. */
-function varint(n: bigint): number[] {
-  let z = n >= 0n ? n << 1n : (-n << 1n) - 1n;
-  const bytes: number[] = [];
-  while (z >= 0x80n) {
-    bytes.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  bytes.push(Number(z));
-  return bytes;
 }
 
 /** A count or length a hostile writer would claim: large, small, negative, or up to 2^62. */

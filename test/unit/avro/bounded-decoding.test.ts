@@ -9,18 +9,7 @@ import avro from 'avsc';
 import { createAvroType, type AvroSchemaJson } from '../../../src/avro/avro-type.js';
 import { MAX_EMPTY_ITEMS } from '../../../src/avro/bounded-decoding.js';
 import { isAvrokitError } from '../../../src/errors.js';
-
-/** Avro's zig-zag varint of a long. */
-function varint(n: bigint): number[] {
-  let z = n >= 0n ? n << 1n : (-n << 1n) - 1n;
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-}
+import { zigZagVarint as varint } from '../../support/varint.js';
 
 // The record of the report: a string, an array of long, a map of bytes, a union.
 const hostileRecord: AvroSchemaJson = {
