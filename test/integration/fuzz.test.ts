@@ -32,6 +32,7 @@ test('random and mutated payloads never crash, hang or allocate for what they cl
   const summary = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
     payloads: number;
     schemas: number;
+    refusedByRegistry: string[];
     decoded: number;
     validDecoded: number;
     validFailed: number;
@@ -43,7 +44,8 @@ test('random and mutated payloads never crash, hang or allocate for what they cl
   };
   const failures = Object.values(summary.codes).reduce((a, b) => a + b, 0);
   process.stdout.write(
-    `fuzz (seed ${seed}): ${summary.payloads} payloads over ${summary.schemas} schemas in ${summary.seconds.toFixed(1)} s ` +
+    `fuzz (seed ${seed}): ${summary.payloads} payloads over ${summary.schemas} schemas` +
+      `${summary.refusedByRegistry.length ? ` (${summary.refusedByRegistry.length} refused by the registry)` : ''} in ${summary.seconds.toFixed(1)} s ` +
       `(${Math.round(summary.payloads / summary.seconds)}/s), peak RSS ${summary.maxRssMiB} MiB, heap capped at ${HEAP_MIB} MiB; ` +
       `decoded ${summary.decoded}, refused ${failures}: ` +
       `${Object.entries(summary.codes)
@@ -53,6 +55,10 @@ test('random and mutated payloads never crash, hang or allocate for what they cl
   assert.deepEqual(summary.untyped, [], 'every failure is an avrokit error with a code');
   assert.equal(summary.decoded + failures, summary.payloads, 'every payload decoded or refused');
   assert.ok(summary.schemas >= 30, `only ${summary.schemas} corpus schemas registered`);
+  assert.ok(
+    summary.refusedByRegistry.length <= 1,
+    `the registry refused ${summary.refusedByRegistry.join('; ')}`,
+  );
   assert.equal(summary.validFailed, 0, 'valid payloads always decode');
   assert.ok(summary.validDecoded > 0 && summary.asked > 0);
   assert.ok((summary.codes.SERDE_INVALID_FRAME ?? 0) > 0, 'hostile bytes were refused as invalid frames');

@@ -5,20 +5,26 @@
  *
  * Environment: SCHEMA_REGISTRY_URL, FUZZ_PAYLOADS (how many), FUZZ_SEED.
  */
+// First: avsc's random values (the valid payloads mutated) must come from the seed.
+import './seeded-math-random.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   AvroSerde,
+  createAvroType,
   isAvrokitError,
   SchemaRegistry,
+  type AnyAvroType,
   type AvroSchemaJson,
   type PreparedSerializer,
 } from '../../src/index.js';
+import type avro from 'avsc';
 import { uniqueName } from './cluster.js';
 import { corpusDir } from './corpus.js';
 import { SeededRandom } from './random.js';
-import { zigZagVarint as varint } from './varint.js';
+import { boundedRandomValue } from './typescript.js';
+import { reportedRecord, zigZagVarint as varint } from './hostile-payloads.js';
 
 const count = Number(process.env.FUZZ_PAYLOADS ?? 50_000);
 const seed = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -38,17 +44,7 @@ function schemas(): AvroSchemaJson[] {
         return [];
       }
     });
-  const fuzzed: AvroSchemaJson = {
-    type: 'record',
-    name: 'Fuzzed',
-    fields: [
-      { name: 's', type: 'string' },
-      { name: 'longs', type: { type: 'array', items: 'long' } },
-      { name: 'blobs', type: { type: 'map', values: 'bytes' } },
-      { name: 'u', type: ['null', 'string', 'long'] },
-    ],
-  };
-  return [fuzzed, ...corpus];
+  return [reportedRecord, ...corpus];
 }
 
 interface Target {
@@ -57,28 +53,51 @@ interface Target {
   readonly valid: readonly Buffer[];
 }
 
+/**
+ * The schemas that stand alone, each with up to four random valid values — all made before anything
+ * touches the network (retry jitter draws from Math.random too), so a seed always gives the same ones —
+ * then registered (a schema the registry refuses is left out and listed).
+ */
 async function targets(): Promise<Target[]> {
-  const out: Target[] = [];
-  for (const schema of schemas()) {
-    const topic = uniqueName('fuzz');
-    let prepared: PreparedSerializer<unknown>;
+  const local = schemas().flatMap((schema) => {
+    let type: AnyAvroType;
     try {
-      prepared = await serde.prepare(topic, schema);
+      type = createAvroType(schema);
     } catch {
-      continue; // not valid alone (it uses another file's types), or refused by the registry
+      return []; // not valid alone: it uses another file's types
     }
-    const valid: Buffer[] = [];
+    const values: unknown[] = [];
     for (let i = 0; i < 4; i++) {
       try {
-        valid.push(prepared.serialize(prepared.type.random()));
+        const value = boundedRandomValue(type as unknown as avro.Type);
+        type.toBuffer(value);
+        values.push(value);
       } catch {
-        // avsc cannot always make a finite random value of a recursive type
+        // a value of a type avsc cannot write as given (rare: its random floats, say)
       }
     }
-    if (valid.length > 0) out.push({ topic, prepared, valid });
+    return values.length > 0 ? [{ schema, values }] : [];
+  });
+  const out: Target[] = [];
+  for (const { schema, values } of local) {
+    const topic = uniqueName('fuzz');
+    const prepared = await serde
+      .prepare(topic, schema)
+      .catch(() => serde.prepare(topic, schema))
+      .catch((err: unknown) => {
+        // Apicurio 3.0.9 answers 500 for two recursive corpus schemas (records A and Node), every time.
+        const name = (schema as { name?: unknown }).name;
+        refusedByRegistry.push(
+          `${typeof name === 'string' ? name : 'unnamed'}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return undefined;
+      });
+    if (prepared) out.push({ topic, prepared, valid: values.map((value) => prepared.serialize(value)) });
   }
   return out;
 }
+
+const refusedByRegistry: string[] = [];
 
 /** A count or length a hostile writer would claim: large, small, negative, or up to 2^62. */
 function hostileNumber(): bigint {
@@ -190,6 +209,7 @@ process.stdout.write(
     seed,
     payloads: count,
     schemas: all.length,
+    refusedByRegistry,
     decoded,
     validDecoded,
     validFailed,

@@ -6,22 +6,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
-import { createAvroType, type AvroSchemaJson } from '../../../src/avro/avro-type.js';
+import { createAvroType } from '../../../src/avro/avro-type.js';
 import { MAX_EMPTY_ITEMS } from '../../../src/avro/bounded-decoding.js';
 import { isAvrokitError } from '../../../src/errors.js';
-import { zigZagVarint as varint } from '../../support/varint.js';
+import { reportedRecord, zigZagVarint as varint } from '../../support/hostile-payloads.js';
 
-// The record of the report: a string, an array of long, a map of bytes, a union.
-const hostileRecord: AvroSchemaJson = {
-  type: 'record',
-  name: 'Fuzzed',
-  fields: [
-    { name: 's', type: 'string' },
-    { name: 'longs', type: { type: 'array', items: 'long' } },
-    { name: 'blobs', type: { type: 'map', values: 'bytes' } },
-    { name: 'u', type: ['null', 'string', 'long'] },
-  ],
-};
+const hostileRecord = reportedRecord;
 
 function refused(decode: () => unknown, message: RegExp): void {
   assert.throws(decode, (err: unknown) => {
