@@ -157,8 +157,40 @@ function frame(schemaId: number, body: Buffer, magic = 0): Buffer {
 }
 
 const all = await targets();
-const codes = new Map<string, number>();
+
+/**
+ * First, bodies of a few bytes whose counts and lengths claim up to 2^62: the process's peak
+ * resident memory (which only grows) is read before and after, so an allocation for what a claim says
+ * would show, even if the garbage collector freed it at once.
+ */
+function tinyHostilePayloads(): { count: number; longest: number; peakGrowthMiB: number } {
+  const claims = [2n ** 31n, 200_000_000n, 2n ** 40n, 2n ** 62n, -(2n ** 31n)];
+  const before = process.resourceUsage().maxRSS;
+  let count = 0;
+  let longest = 0;
+  for (let round = 0; round < 50; round++) {
+    for (const target of all) {
+      for (const claim of claims) {
+        for (const prefix of [[], [0], [2, 0x78], [0, 0], [2]]) {
+          const body = Buffer.from([...prefix, ...varint(claim), ...varint(claim)]);
+          count++;
+          longest = Math.max(longest, body.length);
+          try {
+            serde.deserializeSync(target.topic, frame(target.prepared.schemaId, body));
+          } catch (err) {
+            if (!isAvrokitError(err) && untyped.length < 20)
+              untyped.push(`tiny payload ${body.toString('hex')}: ${String(err)}`);
+          }
+        }
+      }
+    }
+  }
+  return { count, longest, peakGrowthMiB: (process.resourceUsage().maxRSS - before) / 1024 };
+}
+
 const untyped: string[] = [];
+const tiny = tinyHostilePayloads();
+const codes = new Map<string, number>();
 let decoded = 0;
 let validDecoded = 0;
 let validFailed = 0;
@@ -218,5 +250,6 @@ process.stdout.write(
     untyped,
     seconds,
     maxRssMiB: Math.round(maxRss / 2 ** 20),
+    tiny,
   })}\n`,
 );
