@@ -353,15 +353,41 @@ export async function findSchemaFiles(paths: readonly string[], cwd = process.cw
   return [...found].sort();
 }
 
+/**
+ * Where JSON.parse stopped: the message says so on newer Node versions; otherwise the shortest prefix
+ * that fails for a reason other than ending early ends just after the offending character.
+ */
+function errorOffset(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  const failsInside = (length: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (err) {
+      return !/end of (JSON )?input|Unterminated|Expected .* after/i.test((err as Error).message);
+    }
+  };
+  if (!failsInside(text.length)) return undefined;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (failsInside(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return Math.max(0, low - 1);
+}
+
 function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
     const message = (err as Error).message;
-    const position = /position (\d+)/.exec(message);
+    const offset = errorOffset(text, message);
     let where = '';
-    if (position) {
-      const before = text.slice(0, Number(position[1]));
+    if (offset !== undefined) {
+      const before = text.slice(0, offset);
       const line = before.split('\n').length;
       where = ` at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
     }
