@@ -25,6 +25,7 @@ export type {
   AvroUnion,
   AvroValueSettings,
   LogicalTypeName,
+  WriteValue,
 } from './avro/index.js';
 
 export {

@@ -75,6 +75,12 @@ export interface AvroType<T, I = T> {
   schema(opts?: { exportAttrs?: boolean; noDeref?: boolean }): AvroSchemaJson;
 }
 
+/**
+ * What a schema takes when written: a built type's input type (`AvroType<T, I>` → `I`); `unknown` for a
+ * schema given as JSON or text, whose values the compiler cannot know.
+ */
+export type WriteValue<S> = S extends AvroType<unknown, infer I> ? I : unknown;
+
 /** A built type of any values: what a function that takes every AvroType asks for. */
 export type AnyAvroType = AvroType<unknown, unknown>;
 

@@ -6,6 +6,7 @@ export type {
   AvroType,
   AvroUnion,
   AvroValueSettings,
+  WriteValue,
 } from './avro-type.js';
 export { LOGICAL_TYPE_NAMES } from './logical-types.js';
 export type { LogicalTypeName } from './logical-types.js';

@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { asAvroType, type AvroSchemaJson, type AvroType, type AvroValueSettings } from '../avro/avro-type.js';
+import { asAvroType, type AvroType, type AvroValueSettings, type WriteValue } from '../avro/avro-type.js';
 import { isAvrokitError, OptionsError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import type { SchemaReference } from '../registry/types.js';
@@ -156,21 +156,12 @@ export class AvroSerde {
    * Resolves once `schema`'s id for `topic` is known; the returned serializer is synchronous. Given a
    * generated type, the serializer takes that type's values.
    */
-  prepare<I>(
+  prepare<S extends SchemaInput>(
     topic: string,
-    schema: AvroType<unknown, I>,
-    options?: Omit<SerializeOptions, 'schema' | 'framing'>,
-  ): Promise<PreparedSerializer<I>>;
-  prepare(
-    topic: string,
-    schema: AvroSchemaJson,
-    options?: Omit<SerializeOptions, 'schema' | 'framing'>,
-  ): Promise<PreparedSerializer<unknown>>;
-  prepare<T>(
-    topic: string,
-    schema: SchemaInput,
+    schema: S,
     options: Omit<SerializeOptions, 'schema' | 'framing'> = {},
-  ): Promise<PreparedSerializer<T>> {
+  ): Promise<PreparedSerializer<WriteValue<S>>> {
+    type T = WriteValue<S>;
     const isKey = options.isKey ?? false;
     const slot = this.slotFor(schema);
     const key = (isKey ? 'k' : 'v') + topic;
@@ -192,17 +183,12 @@ export class AvroSerde {
   }
 
   /** The synchronous serializer for a prepared topic and schema, or undefined if `prepare` has not completed. */
-  preparedFor<I>(
+  preparedFor<S extends SchemaInput>(
     topic: string,
-    schema: AvroType<unknown, I>,
-    isKey?: boolean,
-  ): PreparedSerializer<I> | undefined;
-  preparedFor(
-    topic: string,
-    schema: AvroSchemaJson,
-    isKey?: boolean,
-  ): PreparedSerializer<unknown> | undefined;
-  preparedFor<T>(topic: string, schema: SchemaInput, isKey = false): PreparedSerializer<T> | undefined {
+    schema: S,
+    isKey = false,
+  ): PreparedSerializer<WriteValue<S>> | undefined {
+    type T = WriteValue<S>;
     const known = (
       typeof schema === 'string' ? this.preparedByText.get(schema) : this.preparedByObject.get(schema)
     )?.get((isKey ? 'k' : 'v') + topic);
@@ -213,28 +199,20 @@ export class AvroSerde {
    * The value in Confluent's wire format (magic byte, schema id, Avro body), registering or looking up
    * its schema the first time. With a generated type as `schema`, only that type's values compile.
    */
-  serialize<I>(
+  serialize<S extends SchemaInput>(
     topic: string,
-    value: NoInfer<I>,
-    options: SerializeOptions & { readonly schema: AvroType<unknown, I> },
-  ): Promise<Buffer>;
-  serialize(
-    topic: string,
-    value: unknown,
-    options: SerializeOptions & { readonly schema: AvroSchemaJson },
-  ): Promise<Buffer>;
-  serialize(topic: string, value: unknown, options: SerializeOptions): Promise<Buffer> {
+    value: NoInfer<WriteValue<S>>,
+    options: SerializeOptions & { readonly schema: S },
+  ): Promise<Buffer> {
     try {
       if (options.framing === 'none')
         return Promise.resolve(this.serializeRawKey(topic, rawKind(options.schema), value));
-      const ready = this.preparedFor(topic, options.schema as AvroSchemaJson, options.isKey);
+      const ready = this.preparedFor(topic, options.schema, options.isKey);
       if (ready) return Promise.resolve(ready.serialize(value));
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.prepare(topic, options.schema as AvroSchemaJson, options).then((prepared) =>
-      prepared.serialize(value),
-    );
+    return this.prepare(topic, options.schema, options).then((prepared) => prepared.serialize(value));
   }
 
   /**

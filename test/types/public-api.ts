@@ -8,6 +8,7 @@ import {
   SchemaRegistry,
   type CompatibilityLevel,
   type RegistryStats,
+  type SchemaInput,
 } from '../../src/index.js';
 
 const registry = new SchemaRegistry({
@@ -62,4 +63,11 @@ export async function serdeCalls(serde: AvroSerde): Promise<Buffer> {
   // @ts-expect-error without a reader type the value is unknown
   void untyped.id;
   return prepared.serialize({ id: 1 });
+}
+
+/** A schema known only as a `SchemaInput` (a built type or JSON, the compiler cannot tell) takes any value. */
+export async function anySchema(serde: AvroSerde, schema: SchemaInput): Promise<Buffer> {
+  const prepared = await serde.prepare('customers', schema);
+  prepared.serialize({ anything: true });
+  return serde.serialize('customers', { anything: true }, { schema });
 }
