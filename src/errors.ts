@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'STACK_START_FAILED',
   'STACK_BUSY',
   'STACK_NOT_RUNNING',
+  'STACK_NGINX_MISSING',
+  'STACK_NOT_SECURE',
   // Command line
   'CLI_USAGE',
   'CLI_INPUT',
@@ -29,6 +31,7 @@ export const ERROR_CODES = [
   'REGISTRY_UNAVAILABLE',
   'REGISTRY_TIMEOUT',
   'REGISTRY_INVALID_RESPONSE',
+  'REGISTRY_TLS_FAILED',
   // Serializer / deserializer (src/serde)
   'SERDE_INVALID_VALUE',
   'SERDE_INVALID_FRAME',
@@ -43,6 +46,8 @@ export const ERROR_CODES = [
   'PRODUCER_UNKNOWN_TOPIC',
   'PRODUCER_INVALID_RECORD',
   'PRODUCER_CLOSED',
+  'PRODUCER_AUTH_FAILED',
+  'PRODUCER_TLS_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
