@@ -115,6 +115,17 @@ export class InvalidRecordError extends AvrokitError {
   }
 }
 
+/**
+ * Node's error codes for a TLS handshake that failed: a certificate refused (expired, unknown issuer,
+ * wrong name, …) or a peer that does not speak TLS. Not exported from the package.
+ */
+const CERTIFICATE_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
+
+export function isTlsErrorCode(code: unknown): boolean {
+  return typeof code === 'string' && CERTIFICATE_CODES.test(code);
+}
+
 export function isAvrokitError(value: unknown): value is AvrokitError {
   return value instanceof AvrokitError;
 }

@@ -101,6 +101,9 @@ export type {
   Acks,
   Compression,
   ProducerSettings,
+  KafkaSaslOptions,
+  KafkaTlsOptions,
+  SaslMechanism,
 } from './producer/index.js';
 
 export { checkCompatibility, checkEvolution, EVOLUTION_LEVELS, explain } from './evolution/index.js';
@@ -117,3 +120,4 @@ export type {
 
 export { stackUp, stackDown, stackStatus, resolveStackOptions } from './stack/index.js';
 export type { ClusterEndpoints, StackStatus, UpResult, StackOptions } from './stack/index.js';
+export type { SecureEndpoints } from './stack/index.js';
