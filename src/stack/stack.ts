@@ -422,6 +422,13 @@ export async function stackDown(
 
 /** Shell lines that point every avrokit command and test at these endpoints: `eval "$(avrokit stack up)"`. */
 export function exportLines(endpoints: ClusterEndpoints): string {
+  return exportVariables(endpoints)
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
+    .join('');
+}
+
+/** The variables {@link exportLines} sets, as name and value. */
+export function exportVariables(endpoints: ClusterEndpoints): Array<[string, string]> {
   const lines: Array<[string, string]> = [
     ['KAFKA_BROKERS', endpoints.brokers.join(',')],
     ['SCHEMA_REGISTRY_URL', endpoints.registryUrl],
@@ -440,7 +447,7 @@ export function exportLines(endpoints: ClusterEndpoints): string {
       ['AVROKIT_REGISTRY_PASSWORD_FILE', secure.registryPasswordFile],
     );
   }
-  return lines.map(([name, value]) => `export ${name}=${shellQuote(value)}\n`).join('');
+  return lines;
 }
 
 /** Values are addresses and paths; a path with a space or quote still makes one word for `eval`. */
