@@ -73,6 +73,8 @@ export function ensureNginx(options: StackOptions, env: NodeJS.ProcessEnv = proc
   const onPath = run('nginx', ['-v']);
   if (!onPath.error && onPath.status === 0) return usable('nginx', 'the nginx on PATH');
 
+  // A fresh machine has no cache folder yet: nginx is the first thing `up --secure` fetches.
+  mkdirSync(options.cacheDir, { recursive: true });
   const cached = readdirSync(options.cacheDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && /^nginx-\d[\w.+~-]*$/.test(e.name) && !e.name.endsWith('.partial'))
     .map((e) => join(options.cacheDir, e.name, 'usr', 'sbin', 'nginx'))

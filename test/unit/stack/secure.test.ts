@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { kafkaNodes, scramArguments, serverProperties } from '../../../src/stack/kafka-server.js';
-import { nginxConfig, nginxFiles } from '../../../src/stack/nginx.js';
+import { ensureNginx, nginxConfig, nginxFiles } from '../../../src/stack/nginx.js';
 import { resolveStackOptions } from '../../../src/stack/options.js';
 import { secureMaterialPaths, sshaHash } from '../../../src/stack/secure-material.js';
 import { exportLines } from '../../../src/stack/stack.js';
@@ -135,4 +138,24 @@ test('the exports of a secured stack name the CA and the password files, never a
       '',
     ].join('\n'),
   );
+});
+
+test('without nginx and without apt-get to fetch it, STACK_NGINX_MISSING says what is missing and what to do', (t) => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'avrokit-nginx-unit-'));
+  const path = process.env.PATH;
+  t.after(() => {
+    process.env.PATH = path;
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+  const options = { ...resolveStackOptions({ AVROKIT_CACHE_DIR: join(cacheDir, 'fresh') }), secure: true };
+  assert.throws(() => ensureNginx(options, { AVROKIT_NGINX: join(cacheDir, 'no-such-nginx') }), {
+    code: 'STACK_NGINX_MISSING',
+    message: /AVROKIT_NGINX=.*no-such-nginx does not exist/,
+  });
+  // A PATH with neither nginx nor apt-get on it (an empty folder), as on a machine that is not Debian.
+  process.env.PATH = cacheDir;
+  assert.throws(() => ensureNginx(options, {}), {
+    code: 'STACK_NGINX_MISSING',
+    message: /nginx is not on PATH and this machine has no apt-get.*install nginx or set AVROKIT_NGINX/,
+  });
 });
