@@ -55,7 +55,10 @@ export function clusterEnv(up: UpResult): NodeJS.ProcessEnv {
 export function describeUp(up: UpResult): string {
   return (
     `${up.outcome}: Kafka ${up.endpoints.brokers.join(',')}, registry ${up.endpoints.registryUrl}` +
-    (up.versions ? ` (Kafka ${up.versions.kafka}, Apicurio Registry ${up.versions.registry})` : '')
+    (up.versions ? ` (Kafka ${up.versions.kafka}, Apicurio Registry ${up.versions.registry})` : '') +
+    (up.endpoints.secure
+      ? `; secured: Kafka SASL_SSL ${up.endpoints.secure.brokers.join(',')}, registry ${up.endpoints.secure.registryUrl}`
+      : '')
   );
 }
 
