@@ -20,8 +20,8 @@ from Maven Central with mvn and started on 127.0.0.1.
           --brokers 3 starts a 3-node cluster (each node broker + controller, replication
           factor 3, min.insync.replicas 2) on every second port from the Kafka port
           --secure also serves a secured cluster beside the plain one: a SASL_SSL listener
-          (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) on Kafka port + 10, and the registry behind
-          nginx with TLS and basic auth on registry port + 10, with a throwaway CA made by
+          (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) on Kafka port + 20, and the registry behind
+          nginx with TLS and basic auth on registry port + 20, with a throwaway CA made by
           keytool; the exports then name the CA file and the users' password files.
           nginx is Debian's package, fetched once with apt-get download (no root needed)
   down    stop exactly the processes 'up' started and delete their data
@@ -32,8 +32,8 @@ When KAFKA_BROKERS and SCHEMA_REGISTRY_URL are both set to another cluster, 'up'
 Environment: AVROKIT_CACHE_DIR, AVROKIT_STACK_DIR, AVROKIT_KAFKA_PORT (19092),
 AVROKIT_KAFKA_CONTROLLER_PORT (Kafka port + 1), AVROKIT_REGISTRY_PORT (18081),
 AVROKIT_KAFKA_BROKERS_COUNT (1), AVROKIT_KAFKA_VERSION, AVROKIT_APICURIO_VERSION, JAVA_HOME,
-AVROKIT_STACK_SECURE (1 = --secure), AVROKIT_KAFKA_SECURE_PORT (Kafka port + 10),
-AVROKIT_REGISTRY_SECURE_PORT (registry port + 10), AVROKIT_NGINX (an nginx binary to use).`;
+AVROKIT_STACK_SECURE (1 = --secure), AVROKIT_KAFKA_SECURE_PORT (Kafka port + 20),
+AVROKIT_REGISTRY_SECURE_PORT (registry port + 20), AVROKIT_NGINX (an nginx binary to use).`;
 
 const say = (line: string) => process.stderr.write(`avrokit stack: ${line}\n`);
 

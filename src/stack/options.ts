@@ -95,9 +95,10 @@ export function resolveStackOptions(env: Env = process.env): StackOptions {
     heap: env.AVROKIT_STACK_HEAP || '512m',
     startTimeoutMs: 180_000,
     secure: flagFrom(env, 'AVROKIT_STACK_SECURE'),
-    // +10 keeps clear of a 3-node stack's plain and controller ports (kafkaPort … kafkaPort + 5).
-    secureKafkaPort: portFrom(env, 'AVROKIT_KAFKA_SECURE_PORT', kafkaPort + 10),
-    secureRegistryPort: portFrom(env, 'AVROKIT_REGISTRY_SECURE_PORT', registryPort + 10),
+    // +20 keeps clear of a 3-node stack's ports (kafkaPort … kafkaPort + 5) and of the fault tests'
+    // stacks, which take the ports + 10 (test/support/faults.ts) and may run beside a secured stack.
+    secureKafkaPort: portFrom(env, 'AVROKIT_KAFKA_SECURE_PORT', kafkaPort + 20),
+    secureRegistryPort: portFrom(env, 'AVROKIT_REGISTRY_SECURE_PORT', registryPort + 20),
   };
 }
 

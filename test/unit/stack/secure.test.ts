@@ -28,11 +28,11 @@ const security = {
   password: 'kafka-pw',
 };
 
-test('--secure is AVROKIT_STACK_SECURE; the secured ports default to the plain ones + 10 and are validated', () => {
+test('--secure is AVROKIT_STACK_SECURE; the secured ports default to the plain ones + 20 and are validated', () => {
   const plain = resolveStackOptions({ AVROKIT_KAFKA_PORT: '29092', AVROKIT_REGISTRY_PORT: '28081' });
   assert.equal(plain.secure, false);
-  assert.equal(plain.secureKafkaPort, 29102);
-  assert.equal(plain.secureRegistryPort, 28091);
+  assert.equal(plain.secureKafkaPort, 29112);
+  assert.equal(plain.secureRegistryPort, 28101);
   assert.equal(resolveStackOptions({ AVROKIT_STACK_SECURE: '1' }).secure, true);
   assert.equal(resolveStackOptions({ AVROKIT_STACK_SECURE: 'false' }).secure, false);
   assert.throws(() => resolveStackOptions({ AVROKIT_STACK_SECURE: 'maybe' }), /AVROKIT_STACK_SECURE/);
@@ -52,14 +52,14 @@ test('a secured node adds a SASL_SSL listener (PLAIN and SCRAM) beside the plain
   const nodes = kafkaNodes(options, '/s/run');
   assert.deepEqual(
     nodes.map((n) => n.securePort),
-    [29102, 29104, 29106],
+    [29112, 29114, 29116],
   );
   const props = properties(serverProperties(options, nodes[1]!, security));
   assert.equal(
     props.get('listeners'),
-    'PLAINTEXT://127.0.0.1:29094,CONTROLLER://127.0.0.1:29095,SASL_SSL://127.0.0.1:29104',
+    'PLAINTEXT://127.0.0.1:29094,CONTROLLER://127.0.0.1:29095,SASL_SSL://127.0.0.1:29114',
   );
-  assert.equal(props.get('advertised.listeners'), 'PLAINTEXT://127.0.0.1:29094,SASL_SSL://127.0.0.1:29104');
+  assert.equal(props.get('advertised.listeners'), 'PLAINTEXT://127.0.0.1:29094,SASL_SSL://127.0.0.1:29114');
   assert.equal(props.get('inter.broker.listener.name'), 'PLAINTEXT');
   assert.match(props.get('listener.security.protocol.map')!, /SASL_SSL:SASL_SSL/);
   assert.equal(
@@ -96,7 +96,7 @@ test('the nginx configuration terminates TLS, asks for basic auth and proxies to
   const options = resolveStackOptions({ AVROKIT_REGISTRY_PORT: '28081', AVROKIT_STACK_DIR: '/s' });
   const material = secureMaterialPaths(options);
   const config = nginxConfig(options, nginxFiles('/s/run'), material, '-Davrokit.stack=/s');
-  assert.match(config, /listen 127\.0\.0\.1:28091 ssl;/);
+  assert.match(config, /listen 127\.0\.0\.1:28101 ssl;/);
   assert.match(config, /ssl_certificate \/s\/secure\/server\.pem;/);
   assert.match(config, /ssl_certificate_key \/s\/secure\/server\.key;/);
   assert.match(config, /auth_basic_user_file \/s\/secure\/htpasswd;/);
