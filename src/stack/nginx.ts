@@ -21,6 +21,9 @@ import type { SecureMaterial } from './secure-material.js';
 /** The Debian package that holds /usr/sbin/nginx (bookworm's `nginx-light` is only a transition to it). */
 const NGINX_PACKAGE = 'nginx';
 
+/** Under this path nginx also requires a client certificate (mutual TLS) before basic auth lets a request through. */
+export const MTLS_PATH = '/mtls';
+
 export interface NginxBinary {
   readonly path: string;
   readonly version: string;
@@ -183,6 +186,20 @@ http {
     ssl_protocols TLSv1.2 TLSv1.3;
     auth_basic "avrokit stack registry";
     auth_basic_user_file ${material.htpasswdFile};
+    # Client certificates signed by the stack's CA are checked when sent, and required under /mtls/.
+    ssl_client_certificate ${material.caFile};
+    ssl_verify_client optional;
+    location ${MTLS_PATH}/ {
+      if ($ssl_client_verify != SUCCESS) {
+        return 403;
+      }
+      proxy_pass http://${host}:${options.registryPort}/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host:$server_port;
+      proxy_set_header X-Forwarded-Proto https;
+      proxy_set_header Authorization "";
+    }
     location / {
       proxy_pass http://${host}:${options.registryPort};
       proxy_http_version 1.1;

@@ -70,6 +70,9 @@ export function sshaHash(password: string, salt: Buffer = randomBytes(8)): strin
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 }
 
+/** id-kp-clientAuth: the certificate may authenticate a TLS client. */
+const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+
 /** The certificate is for 127.0.0.1 and localhost, the names a client of the stack can use. */
 const SERVER_SAN = 'SAN=ip:127.0.0.1,dns:localhost';
 /** Days the throwaway certificates are valid; `up` makes new ones when fewer than 2 remain. */
@@ -190,9 +193,11 @@ function stillValid(material: SecureMaterial): boolean {
   ];
   if (!files.every((f) => existsSync(f))) return false;
   try {
+    const certificate = new X509Certificate(readFileSync(material.serverCertFile));
+    // A certificate made by an avrokit before it was also a client certificate is made again.
     return (
-      Date.parse(new X509Certificate(readFileSync(material.serverCertFile)).validTo) - Date.now() >
-      2 * 86_400_000
+      Date.parse(certificate.validTo) - Date.now() > 2 * 86_400_000 &&
+      certificate.keyUsage.includes(CLIENT_AUTH_OID)
     );
   } catch {
     return false;
@@ -283,7 +288,8 @@ export async function ensureSecureMaterial(options: StackOptions, java: string):
     '-ext',
     'KU=digitalSignature,keyEncipherment',
     '-ext',
-    'EKU=serverAuth',
+    // Also clientAuth: the same certificate is the client certificate of the mutual-TLS checks.
+    'EKU=serverAuth,clientAuth',
   ]);
   // The signed certificate replaces the self-signed one in the server's keystore; keytool accepts the
   // reply only when it can build the chain, so the CA goes in first.

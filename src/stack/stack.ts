@@ -13,7 +13,7 @@ import {
   type StartedKafkaNode,
   type StartedServer,
 } from './kafka-server.js';
-import { ensureNginx, startNginx, waitForNginx, type NginxBinary } from './nginx.js';
+import { ensureNginx, MTLS_PATH, startNginx, waitForNginx, type NginxBinary } from './nginx.js';
 import { externalClusterFrom, resolveStackOptions, type StackOptions } from './options.js';
 import { isAlive, isOurProcess, isPortFree, stopProcess } from './processes.js';
 import { CCOMPAT_PATH, setGlobalCompatibility, startRegistry, waitForRegistry } from './registry-server.js';
@@ -37,6 +37,11 @@ export interface SecureEndpoints {
   readonly registryUrl: string;
   /** The stack's CA certificate, PEM: what a client trusts for both. */
   readonly caFile: string;
+  /** The registry through nginx where a client certificate is required too (mutual TLS). */
+  readonly mutualTlsRegistryUrl: string;
+  /** A client certificate and key (PEM) the stack's CA signed, for mutual TLS. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
   /** The SASL mechanisms the listener takes: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
   readonly saslMechanisms: readonly string[];
   readonly kafkaUsername: string;
@@ -395,6 +400,10 @@ function secureEndpoints(
     brokers: nodes.map((n) => `${options.host}:${n.securePort}`),
     registryUrl: `https://${options.host}:${options.secureRegistryPort}${CCOMPAT_PATH}`,
     caFile: material.caFile,
+    mutualTlsRegistryUrl: `https://${options.host}:${options.secureRegistryPort}${MTLS_PATH}${CCOMPAT_PATH}`,
+    // The stack's one certificate is for clientAuth as well as serverAuth.
+    clientCertFile: material.serverCertFile,
+    clientKeyFile: material.serverKeyFile,
     saslMechanisms: SASL_MECHANISMS,
     kafkaUsername: KAFKA_USER,
     kafkaPasswordFile: material.kafkaPasswordFile,
@@ -440,6 +449,9 @@ export function exportVariables(endpoints: ClusterEndpoints): Array<[string, str
       ['AVROKIT_KAFKA_SECURE_BROKERS', secure.brokers.join(',')],
       ['AVROKIT_SECURE_REGISTRY_URL', secure.registryUrl],
       ['AVROKIT_CA_FILE', secure.caFile],
+      ['AVROKIT_MTLS_REGISTRY_URL', secure.mutualTlsRegistryUrl],
+      ['AVROKIT_CLIENT_CERT_FILE', secure.clientCertFile],
+      ['AVROKIT_CLIENT_KEY_FILE', secure.clientKeyFile],
       ['AVROKIT_KAFKA_SASL_MECHANISMS', secure.saslMechanisms.join(',')],
       ['AVROKIT_KAFKA_USERNAME', secure.kafkaUsername],
       ['AVROKIT_KAFKA_PASSWORD_FILE', secure.kafkaPasswordFile],

@@ -225,6 +225,41 @@ test('a wrong password is a typed auth error: PRODUCER_AUTH_FAILED from the brok
   assert.equal(refused.status, 401);
 });
 
+test('mutual TLS: behind nginx, the registry client and avrokit register present a client certificate; without one, 403', async () => {
+  const url = cluster.endpoints.mutualTlsRegistryUrl;
+  const cert = readFileSync(cluster.endpoints.clientCertFile, 'utf8');
+  const key = readFileSync(cluster.endpoints.clientKeyFile, 'utf8');
+  const withCertificate = secureRegistry({ url, tls: { ca: cluster.ca, cert, key } });
+  const subject = uniqueName('secure-mtls-value');
+  const id = await withCertificate.register(subject, readFileSync(customerFile, 'utf8'));
+  assert.ok(id > 0);
+  assert.equal((await withCertificate.getLatest(subject)).id, id);
+  seen.push(inspect(withCertificate, { depth: Infinity, showHidden: true }), JSON.stringify(withCertificate));
+
+  const withoutCertificate = secureRegistry({ url, retries: 0 });
+  const err = await withoutCertificate.listSubjects().then(
+    () => assert.fail('the mutual-TLS path let a client without a certificate in'),
+    (e: unknown) => e,
+  );
+  collectError(err);
+  assert.ok(err instanceof RegistryError, inspect(err));
+  assert.equal(err.code, 'REGISTRY_UNAUTHORIZED');
+  assert.equal(err.status, 403);
+
+  const cli = collectCli(
+    runCli(
+      ['register', customerFile, '--subject', uniqueName('secure-mtls-cli-value')],
+      secureCliEnv({
+        SCHEMA_REGISTRY_URL: url,
+        SCHEMA_REGISTRY_CERT_FILE: cluster.endpoints.clientCertFile,
+        SCHEMA_REGISTRY_KEY_FILE: cluster.endpoints.clientKeyFile,
+      }),
+    ),
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.match(cli.stdout, /schema id \d+, version 1/);
+});
+
 /** A CA that did not sign the stack's certificates: the first of Node's bundled public roots. */
 const otherCa = rootCertificates[0]!;
 

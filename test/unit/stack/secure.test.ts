@@ -101,6 +101,9 @@ test('the nginx configuration terminates TLS, asks for basic auth and proxies to
   assert.match(config, /ssl_certificate_key \/s\/secure\/server\.key;/);
   assert.match(config, /auth_basic_user_file \/s\/secure\/htpasswd;/);
   assert.match(config, /proxy_pass http:\/\/127\.0\.0\.1:28081;/);
+  // Under /mtls/ a client certificate of the stack's CA is required as well.
+  assert.match(config, /ssl_client_certificate \/s\/secure\/ca\.pem;/);
+  assert.match(config, /location \/mtls\/ \{\s+if \(\$ssl_client_verify != SUCCESS\) \{\s+return 403;/);
   assert.match(config, /pid \/s\/run\/nginx\/nginx\.pid;/);
   for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
     assert.match(config, new RegExp(`${temp}_temp_path /s/run/nginx/temp/`), temp);
@@ -115,6 +118,9 @@ test('the exports of a secured stack name the CA and the password files, never a
       brokers: ['127.0.0.1:19102'],
       registryUrl: 'https://127.0.0.1:18091/apis/ccompat/v7',
       caFile: '/s/secure/ca.pem',
+      mutualTlsRegistryUrl: 'https://127.0.0.1:18091/mtls/apis/ccompat/v7',
+      clientCertFile: '/s/secure/server.pem',
+      clientKeyFile: '/s/secure/server.key',
       saslMechanisms: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'],
       kafkaUsername: 'avrokit',
       kafkaPasswordFile: '/s/secure/kafka-password',
@@ -130,6 +136,9 @@ test('the exports of a secured stack name the CA and the password files, never a
       'export AVROKIT_KAFKA_SECURE_BROKERS=127.0.0.1:19102',
       'export AVROKIT_SECURE_REGISTRY_URL=https://127.0.0.1:18091/apis/ccompat/v7',
       'export AVROKIT_CA_FILE=/s/secure/ca.pem',
+      'export AVROKIT_MTLS_REGISTRY_URL=https://127.0.0.1:18091/mtls/apis/ccompat/v7',
+      'export AVROKIT_CLIENT_CERT_FILE=/s/secure/server.pem',
+      'export AVROKIT_CLIENT_KEY_FILE=/s/secure/server.key',
       'export AVROKIT_KAFKA_SASL_MECHANISMS=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
       'export AVROKIT_KAFKA_USERNAME=avrokit',
       'export AVROKIT_KAFKA_PASSWORD_FILE=/s/secure/kafka-password',
