@@ -330,10 +330,14 @@ function cliInput(topic: string, count: number): { topicsFile: string; input: st
   return { topicsFile, input };
 }
 
-test('avrokit produce and register work over SASL_SSL and the TLS + basic-auth registry, configured by environment', async () => {
+test('avrokit topics create, produce, register and check work over SASL_SSL and the TLS + basic-auth registry, configured by environment', async () => {
   const topic = uniqueName('secure-cli');
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
   const { topicsFile, input } = cliInput(topic, 120);
+  const created = collectCli(
+    runCli(['topics', 'create', '--topics', topicsFile, '--partitions', '2'], secureCliEnv()),
+  );
+  assert.equal(created.status, 0, created.stderr);
+  assert.match(created.stdout, /created, 2 partitions/);
   // The password given directly once, by file once: both ways the docs show.
   const env = secureCliEnv({
     KAFKA_SASL_PASSWORD_FILE: undefined,
@@ -365,6 +369,11 @@ test('avrokit produce and register work over SASL_SSL and the TLS + basic-auth r
   const register = collectCli(runCli(['register', customerFile, '--subject', subject], secureCliEnv()));
   assert.equal(register.status, 0, register.stderr);
   assert.match(register.stdout, /schema id \d+, version 1/);
+  const check = collectCli(
+    runCli(['check', customerFile, '--against', 'registry', '--subject', subject], secureCliEnv()),
+  );
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /against subject .* \(version 1\): compatible/);
 });
 
 test('avrokit produce with a wrong password or CA fails with the typed error, and says so without the secret', async () => {
