@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { stackDown, stackUp, type UpResult } from '../src/stack/index.js';
+import { isAvrokitError } from '../src/errors.js';
+import { exportVariables, stackDown, stackUp, type UpResult } from '../src/stack/index.js';
 import { resolveStackOptions, type StackOptions } from '../src/stack/options.js';
 
 export class StackSession {
@@ -14,8 +15,16 @@ export class StackSession {
 
   constructor(readonly options: StackOptions = resolveStackOptions()) {}
 
+  /**
+   * With `options.secure`, a plain stack the developer already runs from the same state directory is
+   * used as it is (the secured tests then start a secured stack of their own, test/support/secure-cluster.ts).
+   */
   start(): Promise<UpResult> {
-    this.starting ??= stackUp(this.options);
+    this.starting ??= stackUp(this.options).catch((err: unknown) => {
+      if (isAvrokitError(err) && err.code === 'STACK_NOT_SECURE')
+        return stackUp({ ...this.options, secure: false });
+      throw err;
+    });
     return this.starting;
   }
 
@@ -34,9 +43,10 @@ export class StackSession {
 
 /** What the tests read to find the cluster (see test/support/cluster.ts). */
 export function clusterEnv(up: UpResult): NodeJS.ProcessEnv {
+  // What `eval "$(avrokit stack up)"` would set: the plain endpoints and, on a secured stack, the
+  // secured ones with the CA and password files (test/support/secure-cluster.ts reads them).
   return {
-    KAFKA_BROKERS: up.endpoints.brokers.join(','),
-    SCHEMA_REGISTRY_URL: up.endpoints.registryUrl,
+    ...Object.fromEntries(exportVariables(up.endpoints)),
     AVROKIT_TEST_STACK: up.outcome === 'external' ? 'external' : 'local',
   };
 }
@@ -45,7 +55,10 @@ export function clusterEnv(up: UpResult): NodeJS.ProcessEnv {
 export function describeUp(up: UpResult): string {
   return (
     `${up.outcome}: Kafka ${up.endpoints.brokers.join(',')}, registry ${up.endpoints.registryUrl}` +
-    (up.versions ? ` (Kafka ${up.versions.kafka}, Apicurio Registry ${up.versions.registry})` : '')
+    (up.versions ? ` (Kafka ${up.versions.kafka}, Apicurio Registry ${up.versions.registry})` : '') +
+    (up.endpoints.secure
+      ? `; secured: Kafka SASL_SSL ${up.endpoints.secure.brokers.join(',')}, registry ${up.endpoints.secure.registryUrl}`
+      : '')
   );
 }
 

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
-import { stackDown } from '../src/stack/index.js';
+import { resolveStackOptions, stackDown } from '../src/stack/index.js';
 import { faultStackOptions } from '../test/support/faults.js';
 import {
   clusterEnv,
@@ -56,7 +56,9 @@ const files = all.filter((f) => !f.startsWith(faultDir));
 const faultFiles = all.filter((f) => f.startsWith(faultDir));
 const needsCluster = files.some((f) => f.includes(`${join('test', 'integration')}`));
 
-const stack = new StackSession();
+// Secured (a SASL_SSL listener and the registry behind nginx with TLS and basic auth) so that
+// test/integration/secure-cluster.test.ts and the docs' secured example share the one stack.
+const stack = new StackSession({ ...resolveStackOptions(), secure: true });
 // Registered before the stack starts, so Ctrl-C during start-up also stops what was started.
 // A fault file killed mid-run leaves its own stack behind: stop that too.
 onInterrupt(() => Promise.all([stack.stop(), stackDown(faultStackOptions(1))]));

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'STACK_START_FAILED',
   'STACK_BUSY',
   'STACK_NOT_RUNNING',
+  'STACK_NGINX_MISSING',
+  'STACK_NOT_SECURE',
   // Command line
   'CLI_USAGE',
   'CLI_INPUT',
@@ -29,6 +31,7 @@ export const ERROR_CODES = [
   'REGISTRY_UNAVAILABLE',
   'REGISTRY_TIMEOUT',
   'REGISTRY_INVALID_RESPONSE',
+  'REGISTRY_TLS_FAILED',
   // Serializer / deserializer (src/serde)
   'SERDE_INVALID_VALUE',
   'SERDE_INVALID_FRAME',
@@ -43,6 +46,8 @@ export const ERROR_CODES = [
   'PRODUCER_UNKNOWN_TOPIC',
   'PRODUCER_INVALID_RECORD',
   'PRODUCER_CLOSED',
+  'PRODUCER_AUTH_FAILED',
+  'PRODUCER_TLS_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -115,6 +120,17 @@ export class InvalidRecordError extends AvrokitError {
   constructor(message: string, context: ErrorContext) {
     super('CLI_INVALID_RECORD', message, { context });
   }
+}
+
+/**
+ * Node's error codes for a TLS handshake that failed: a certificate refused (expired, unknown issuer,
+ * wrong name, …) or a peer that does not speak TLS. Not exported from the package.
+ */
+const CERTIFICATE_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH|INVALID_CA|INVALID_PURPOSE)/;
+
+export function isTlsErrorCode(code: unknown): boolean {
+  return typeof code === 'string' && CERTIFICATE_CODES.test(code);
 }
 
 /**

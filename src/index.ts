@@ -124,4 +124,7 @@ export type {
   Acks,
   Compression,
   ProducerSettings,
+  KafkaSaslOptions,
+  KafkaTlsOptions,
+  SaslMechanism,
 } from './producer/index.js';

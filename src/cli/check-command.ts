@@ -11,6 +11,7 @@ import { explain } from '../evolution/explain.js';
 import { isNotFound } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
 import { defineCommand, type Command } from './command.js';
+import { registryOptionsFrom } from './environment.js';
 import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
 import { errorLine, stdoutStyle, type Style } from './style.js';
 
@@ -119,7 +120,7 @@ export const checkCommand: Command = defineCommand({
         const url = values['registry-url'] ?? process.env.SCHEMA_REGISTRY_URL;
         if (!url) throw new UsageError('--against registry needs SCHEMA_REGISTRY_URL or --registry-url');
         const subjectsOf = await subjectsFor(loaded, types, values.subject, values.topics);
-        const registry = new SchemaRegistry({ url });
+        const registry = new SchemaRegistry(registryOptionsFrom(url));
         try {
           for (const entry of types) {
             const next = standaloneSchema(loaded, entry);

@@ -13,7 +13,7 @@ import { SchemaRegistry } from '../registry/schema-registry.js';
 import { valueIssues } from '../serde/errors.js';
 import { encodeRawKey } from '../serde/raw-keys.js';
 import { defineCommand, type Command } from './command.js';
-import { brokersFrom, registryUrlFrom } from './environment.js';
+import { brokersFrom, kafkaSecurityFrom, registryOptionsFrom, registryUrlFrom } from './environment.js';
 import { fromNaturalJson, Mismatch, plainAvroType, type JsonEncoding } from './record-input.js';
 import { standaloneSchema } from './schema-selection.js';
 import { errorLine, stderrStyle } from './style.js';
@@ -47,6 +47,11 @@ A line that is not a valid record stops the run before anything after it is sent
 are sent), naming the line and the field; with --skip-invalid it is reported and left out. Progress
 goes to standard error: a line redrawn in place on a terminal, a line every 10,000 records otherwise,
 and a summary at the end.
+A secured cluster is configured by environment variables (see docs/security.md): KAFKA_CA_FILE or
+KAFKA_TLS=1, KAFKA_CERT_FILE + KAFKA_KEY_FILE, KAFKA_SASL_MECHANISM (plain, scram-sha-256,
+scram-sha-512) with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE);
+SCHEMA_REGISTRY_CA_FILE, SCHEMA_REGISTRY_CERT_FILE + SCHEMA_REGISTRY_KEY_FILE,
+SCHEMA_REGISTRY_USERNAME with SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE).
 Exit codes: 0 all sent, 1 an invalid line or a failed send, 2 usage or input error.`;
 
 /** The topic's key and value as `defineTopics` binds them, from the loaded schemas and the topic map. */
@@ -189,6 +194,9 @@ export const produceCommand: Command = defineCommand({
       throw new UsageError('--topics <file> and --topic <topic> are required');
     const brokers = brokersFrom(values.brokers);
     const url = registryUrlFrom(values['registry-url']);
+    // Read now, so a missing CA or password file is a usage error before anything is loaded.
+    const security = kafkaSecurityFrom();
+    const registryOptions = registryOptionsFrom(url);
     if (values.acks !== undefined && !['0', '1', 'all'].includes(values.acks)) {
       throw new UsageError(`--acks must be 0, 1 or all, got ${values.acks}`);
     }
@@ -231,9 +239,10 @@ export const produceCommand: Command = defineCommand({
     }
     const read = lineReader(topic, topicBinding, encoding, keyField);
 
-    const registry = new SchemaRegistry({ url });
+    const registry = new SchemaRegistry(registryOptions);
     const producer = createProducer<TopicMapShape>({
       brokers,
+      ...security,
       registry,
       topics: { [topic]: topicBinding } as Topics<TopicMapShape>,
       clientId: 'avrokit-produce',

@@ -3,7 +3,7 @@ import { AvrokitError, UsageError } from '../errors.js';
 import { RegistryError } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
 import { defineCommand, type Command } from './command.js';
-import { registryUrlFrom } from './environment.js';
+import { registryOptionsFrom, registryUrlFrom } from './environment.js';
 import { errorLine, stdoutStyle } from './style.js';
 import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
 
@@ -36,7 +36,7 @@ export const registerCommand: Command = defineCommand({
     const loaded = await loadSchemas(positionals);
     const types = topLevelTypes(loaded);
     const subjects = await subjectsFor(loaded, types, values.subject, values.topics);
-    const registry = new SchemaRegistry({ url });
+    const registry = new SchemaRegistry(registryOptionsFrom(url));
     const out = stdoutStyle();
     let refused = 0;
     try {

@@ -4,7 +4,8 @@ import { readTopicNames } from '../schema/topic-map.js';
 import { isAvrokitError, UsageError } from '../errors.js';
 import { fromKafkaJs, ProducerError, type ProducerErrorCode } from '../producer/errors.js';
 import { defineCommand, type Command } from './command.js';
-import { brokersFrom, positiveIntegerOption } from './environment.js';
+import { brokersFrom, kafkaSecurityFrom, positiveIntegerOption } from './environment.js';
+import { kafkajsSasl, kafkajsSsl } from '../producer/security.js';
 import { stdoutStyle } from './style.js';
 
 const usage = `Usage: avrokit topics create --topics <file> [options]
@@ -40,7 +41,14 @@ export const topicsCommand: Command = defineCommand({
     const brokers = brokersFrom(values.brokers);
     const names = await readTopicNames(resolve(values.topics));
 
-    const admin = new Kafka({ brokers, clientId: 'avrokit-topics', logLevel: logLevel.NOTHING }).admin();
+    const { tls, sasl } = kafkaSecurityFrom();
+    const admin = new Kafka({
+      brokers,
+      clientId: 'avrokit-topics',
+      logLevel: logLevel.NOTHING,
+      ...(tls ? { ssl: kafkajsSsl(tls) } : {}),
+      ...(sasl ? { sasl: kafkajsSasl(sasl) } : {}),
+    }).admin();
     const style = stdoutStyle();
     try {
       await admin.connect();

@@ -1,4 +1,6 @@
-import { AvrokitError, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
+import { AvrokitError, isTlsErrorCode, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
+
+export { isTlsErrorCode };
 
 export type ProducerErrorCode = Extract<ErrorCode, `PRODUCER_${string}`>;
 
@@ -28,14 +30,24 @@ export class ProducerError extends AvrokitError {
   }
 }
 
+export function tlsFailure(broker: string, code: string | undefined, message: string): ProducerError {
+  return new ProducerError(
+    'PRODUCER_TLS_FAILED',
+    `the TLS handshake with broker ${broker} failed: ${message}${code ? ` (${code})` : ''}; check the CA (tls.ca) the broker's certificate is verified against, and the name it is for`,
+    { context: { broker, ...(code ? { tlsError: code } : {}) } },
+  );
+}
+
 interface KafkaJsErrorShape {
   name?: string;
   message?: string;
   type?: string;
-  code?: number;
+  code?: number | string;
   retriable?: boolean;
   /** kafkajs 2.2.4's KafkaJSNumberOfRetriesExceeded keeps the last error here (there is no originalError). */
   cause?: unknown;
+  /** KafkaJSConnectionError: `host:port`, and Node's error code (a refused certificate's among them). */
+  broker?: string;
 }
 
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
@@ -46,10 +58,28 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
   let cause = err as KafkaJsErrorShape;
   // Without this a broker refusing connections for a few seconds (restarting) read as not retriable,
   // and the sender failed the batch at once.
-  while (cause?.name === 'KafkaJSNumberOfRetriesExceeded' && cause.cause) {
+  while (
+    (cause?.name === 'KafkaJSNumberOfRetriesExceeded' || cause?.name === 'KafkaJSNonRetriableError') &&
+    cause.cause &&
+    cause.cause !== cause
+  ) {
     cause = cause.cause as KafkaJsErrorShape;
   }
   const message = cause?.message ?? String(err);
+  // Java's client fails both at once (AuthenticationException, SslAuthenticationException): a wrong
+  // password or an untrusted certificate does not get better by retrying.
+  if (cause?.name === 'KafkaJSSASLAuthenticationError') {
+    return new ProducerError('PRODUCER_AUTH_FAILED', `the broker refused the SASL login: ${message}`, {
+      context,
+    });
+  }
+  if (cause?.name === 'KafkaJSConnectionError' && isTlsErrorCode(cause.code)) {
+    return tlsFailure(
+      cause.broker ?? String(context.brokers ?? ''),
+      String(cause.code),
+      message.replace(/^Connection error: /, ''),
+    );
+  }
   if (cause?.name === 'KafkaJSRequestTimeoutError' || /timed? ?out/i.test(cause?.name ?? '')) {
     return new ProducerError('PRODUCER_TIMEOUT', `request to the broker timed out: ${message}`, {
       retriable: true,
@@ -60,7 +90,7 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
   const broker: ProducerErrorContext = {
     ...context,
     ...(cause?.type ? { brokerError: cause.type } : {}),
-    ...(cause?.code !== undefined ? { brokerErrorCode: cause.code } : {}),
+    ...(typeof cause?.code === 'number' ? { brokerErrorCode: cause.code } : {}),
   };
   if (cause?.type && TOO_LARGE.has(cause.type)) {
     return new ProducerError('PRODUCER_RECORD_TOO_LARGE', `the broker refused the batch: ${message}`, {

@@ -13,7 +13,9 @@
  *   `encode()` returns anything with `buf`/`buffer` (kafkajs/src/protocol/encoder.js `writeEncoder`),
  *   and the response shape `{ decode, parse }` (kafkajs/src/network/connection.js `send`).
  */
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { checkTlsHandshake } from './security.js';
 
 /** Produce is API key 0. */
 const PRODUCE_API_KEY = 0;
@@ -110,7 +112,12 @@ export interface KafkaBridgeOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly requestTimeoutMs: number;
+  readonly connectionTimeoutMs?: number;
+  readonly authenticationTimeoutMs?: number;
   readonly allowAutoTopicCreation: boolean;
+  /** TLS and SASL as kafkajs takes them (built from the producer's `tls`/`sasl`, see security.ts). */
+  readonly ssl?: ConnectionOptions | boolean | undefined;
+  readonly sasl?: SASLOptions | undefined;
   /** Connection options passed to kafkajs as they are (TLS, SASL, timeouts). */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'> | undefined;
 }
@@ -136,6 +143,9 @@ export interface ClusterConnection {
 /** kafkajs' Cluster behind the few calls the producer makes. */
 export class KafkaBridge implements ClusterConnection {
   private readonly cluster: KafkajsCluster;
+  /** What the TLS check before connecting needs; undefined without TLS or with a socketFactory of the caller's. */
+  private readonly tlsCheck:
+    { brokers: readonly string[]; ssl: ConnectionOptions | true; timeoutMs: number } | undefined;
   private readonly connections = new Map<number, BrokerConnection>();
   /** Partition counts read from one metadata answer (kafkajs replaces the object on every refresh). */
   private counts: { metadata: object | null | undefined; byTopic: Map<string, number> } = {
@@ -146,6 +156,14 @@ export class KafkaBridge implements ClusterConnection {
   constructor(options: KafkaBridgeOptions) {
     const kafka = new Kafka({
       ...options.kafka,
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+      ...(options.sasl ? { sasl: options.sasl } : {}),
+      ...(options.connectionTimeoutMs !== undefined
+        ? { connectionTimeout: options.connectionTimeoutMs }
+        : {}),
+      ...(options.authenticationTimeoutMs !== undefined
+        ? { authenticationTimeout: options.authenticationTimeoutMs }
+        : {}),
       brokers: [...options.brokers],
       clientId: options.clientId,
       logLevel: logLevel.NOTHING,
@@ -153,6 +171,15 @@ export class KafkaBridge implements ClusterConnection {
       // Metadata calls retry inside kafkajs; produce requests are retried by avrokit's sender.
       retry: { retries: 5, ...options.kafka?.retry },
     });
+    const ssl = options.ssl ?? options.kafka?.ssl;
+    this.tlsCheck =
+      ssl && !options.kafka?.socketFactory
+        ? {
+            brokers: options.brokers,
+            ssl,
+            timeoutMs: options.connectionTimeoutMs ?? options.kafka?.connectionTimeout ?? 1000,
+          }
+        : undefined;
     // No per-connection request limit: the sender keeps its own per-broker count.
     this.cluster = clusterFactory(kafka)({
       allowAutoTopicCreation: options.allowAutoTopicCreation,
@@ -160,8 +187,10 @@ export class KafkaBridge implements ClusterConnection {
     });
   }
 
-  connect(): Promise<void> {
-    return this.cluster.connect();
+  async connect(): Promise<void> {
+    if (this.tlsCheck)
+      await checkTlsHandshake(this.tlsCheck.brokers, this.tlsCheck.ssl, this.tlsCheck.timeoutMs);
+    await this.cluster.connect();
   }
 
   disconnect(): Promise<void> {

@@ -12,6 +12,7 @@ import { PartitionChooser, type Partitioner } from './partitioner.js';
 import { initCompression, type BatchRecord } from './record-batch.js';
 import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
 import { ProducerIdentity } from './producer-identity.js';
+import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions, type KafkaTlsOptions } from './security.js';
 import { Sender } from './sender.js';
 import { resolveSettings, type ProducerSettings, type ResolvedSettings } from './settings.js';
 
@@ -34,7 +35,17 @@ export interface ProducerOptions<M extends TopicMapShape> extends ProducerSettin
   readonly onError?: ErrorHook;
   /** Serde options (subject strategy, registration mode). */
   readonly serde?: Omit<AvroSerdeOptions, 'registry'>;
-  /** Connection options passed to kafkajs, avrokit's network layer (TLS, SASL, timeouts). */
+  /**
+   * TLS to the brokers: `true` trusts Node's root certificates; an object adds a CA, a client
+   * certificate and key (mutual TLS) or the name to verify. See docs/security.md.
+   */
+  readonly tls?: KafkaTlsOptions | boolean;
+  /** SASL authentication: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. See docs/security.md. */
+  readonly sasl?: KafkaSaslOptions;
+  /**
+   * Further connection options passed to kafkajs, avrokit's network layer, as they are. `tls` and
+   * `sasl` above are the typed way to secure the connection; giving kafkajs' `ssl`/`sasl` here too is refused.
+   */
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'>;
 }
 
@@ -78,6 +89,20 @@ export interface Producer<M extends TopicMapShape> {
 
 const ACKS = { 0: 0, 1: 1, all: -1 } as const;
 
+/** `tls` and `sasl` as kafkajs takes them; kafkajs' own `ssl`/`sasl` in `kafka` are refused beside them. */
+function securityOf(options: ProducerOptions<TopicMapShape>): {
+  ssl: ReturnType<typeof kafkajsSsl>;
+  sasl: ReturnType<typeof kafkajsSasl>;
+} {
+  if (options.tls !== undefined && options.kafka?.ssl !== undefined) {
+    throw new OptionsError('tls', 'give tls or kafka.ssl, not both');
+  }
+  if (options.sasl !== undefined && options.kafka?.sasl !== undefined) {
+    throw new OptionsError('sasl', 'give sasl or kafka.sasl, not both');
+  }
+  return { ssl: kafkajsSsl(options.tls), sasl: kafkajsSasl(options.sasl) };
+}
+
 /** Records queued behind a full buffer before `needsDrain` says to wait. */
 const SLOW_PATH_HIGH_WATER = 1_000;
 
@@ -112,6 +137,8 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   private readonly partitions: PartitionChooser;
   private readonly topics: Readonly<Record<string, TopicBinding>>;
   private readonly onError: ErrorHook;
+  /** The bootstrap addresses, for errors that no broker's own address names. */
+  private readonly brokers: string;
   /** Topics whose metadata is being loaded for the first time. */
   private readonly loadingTopics = new Map<string, Promise<number>>();
 
@@ -131,7 +158,16 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         brokers: options.brokers,
         clientId: settings.clientId,
         requestTimeoutMs: settings.requestTimeoutMs,
+        // A timeout given in `kafka` (before these settings existed) stands unless the setting is given.
+        connectionTimeoutMs:
+          options.connectionTimeoutMs ?? options.kafka?.connectionTimeout ?? settings.connectionTimeoutMs,
+        authenticationTimeoutMs:
+          options.authenticationTimeoutMs ??
+          options.kafka?.authenticationTimeout ??
+          settings.authenticationTimeoutMs,
         allowAutoTopicCreation: settings.allowAutoTopicCreation,
+        ssl: securityOf(options).ssl,
+        sasl: securityOf(options).sasl,
         kafka: options.kafka,
       }),
   ) {
@@ -148,9 +184,12 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       throw new OptionsError('partitioner', 'must be a function (context) => partition');
     }
     const settings = (this.settings = resolveSettings(options));
+    // Checked here, not first on connect, so a mistake fails where the options are written.
+    securityOf(options);
     this.topics = options.topics as unknown as Readonly<Record<string, TopicBinding>>;
     this.partitions = new PartitionChooser(options.partitioner);
     this.onError = options.onError ?? defaultErrorHook;
+    this.brokers = options.brokers.join(',');
     this.bridge = connectTo(settings);
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
     this.pool = new BufferPool(settings.bufferMemory, settings.maxBlockMs);
@@ -188,7 +227,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   async connect(): Promise<void> {
     if (this.closing) throw this.closedError();
     await Promise.all([this.bridge.connect(), initCompression()]).catch((err: unknown) => {
-      throw fromKafkaJs(err, {});
+      throw err instanceof ProducerError ? err : fromKafkaJs(err, { brokers: this.brokers });
     });
     this.connected = true;
   }
@@ -483,6 +522,18 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   private isIdle(): boolean {
     return this.slowPending === 0 && this.sender.isIdle;
+  }
+
+  /**
+   * What `console.log(producer)` and `JSON.stringify` show: the brokers and `stats()`. The network
+   * layer holds the SASL password and TLS key and stays out of sight.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return { brokers: this.brokers, stats: this.stats() };
+  }
+
+  toJSON(): { brokers: string; stats: ProducerStats } {
+    return { brokers: this.brokers, stats: this.stats() };
   }
 
   private closedError(): ProducerError {

@@ -51,6 +51,14 @@ export interface ProducerSettings {
   readonly maxInFlightRequests?: number;
   /** How long to wait for the broker's answer to a produce request. @default 30000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long opening a connection to a broker may take, TCP and TLS handshake included, before the
+   * attempt fails and is retried (Java's socket.connection.setup.timeout.ms).
+   * @default 10000
+   */
+  readonly connectionTimeoutMs?: number;
+  /** How long SASL authentication on a new connection may take. @default 10000 */
+  readonly authenticationTimeoutMs?: number;
   /** How long a batch waits for more records before it is sent (Kafka 4.0's default). @default 5 */
   readonly lingerMs?: number;
   /** A batch is sent once it holds this many bytes. @default 16384 */
@@ -86,6 +94,8 @@ const DEFAULTS: ResolvedSettings = {
   idempotent: true,
   maxInFlightRequests: 5,
   requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 10_000,
+  authenticationTimeoutMs: 10_000,
   lingerMs: 5,
   batchSize: 16_384,
   bufferMemory: 32 * 1024 * 1024,
@@ -134,6 +144,8 @@ export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
   integer('retryBackoffMaxMs', s.retryBackoffMaxMs, 0);
   integer('maxInFlightRequests', s.maxInFlightRequests, 1);
   integer('requestTimeoutMs', s.requestTimeoutMs, 1);
+  integer('connectionTimeoutMs', s.connectionTimeoutMs, 1);
+  integer('authenticationTimeoutMs', s.authenticationTimeoutMs, 1);
   integer('lingerMs', s.lingerMs, 0);
   integer('batchSize', s.batchSize, 1);
   integer('maxRequestSize', s.maxRequestSize, 1);

@@ -16,6 +16,10 @@ export interface RegistryTlsOptions {
   readonly cert?: SecureContextOptions['cert'];
   /** Client private key for mutual TLS, PEM. */
   readonly key?: SecureContextOptions['key'];
+  /** Passphrase of an encrypted `key`. */
+  readonly passphrase?: string;
+  /** The name the registry's certificate is checked against (and sent as SNI). Default: the URL's host. */
+  readonly servername?: string;
   /** @default true */
   readonly rejectUnauthorized?: boolean;
 }

@@ -265,6 +265,18 @@ export class SchemaRegistry {
   close(): void {
     this.transport.close();
   }
+
+  /**
+   * What `console.log(registry)` and `JSON.stringify` show: the URL and the counters. The options
+   * (credentials, a client key) and the HTTP client (an Authorization header) stay out of sight.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return Object.assign(Object.create({ constructor: SchemaRegistry }) as object, this.toJSON());
+  }
+
+  toJSON(): { url: string; stats: RegistryStats } {
+    return { url: this.url, stats: this.stats() };
+  }
 }
 
 function cacheKey(subject: string, text: string, references: readonly SchemaReference[]): string {

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { isTlsErrorCode } from '../errors.js';
 import { codeForAnswer, RegistryError, type RegistryErrorContext } from './errors.js';
 import type { BearerTokenProvider, NormalizedRegistryOptions } from './options.js';
 
@@ -211,6 +212,17 @@ function transportError(
   context: RegistryErrorContext,
   timeoutMs: number,
 ): RegistryError {
+  if (isTlsErrorCode(failure?.code)) {
+    // As a refused certificate is for Java's clients: final, so it is not retried, and it names the
+    // server whose certificate (or its CA) is wrong.
+    const { host, port, protocol } = new URL(context.url ?? 'https://unknown');
+    const where = `${host}${port ? '' : protocol === 'https:' ? ':443' : ':80'}`;
+    return new RegistryError(
+      'REGISTRY_TLS_FAILED',
+      `the TLS handshake with the registry at ${where} failed: ${failure?.message ?? ''} (${failure?.code}); check the CA (tls.ca) its certificate is verified against, and the name it is for`,
+      { context: { ...context, host: where, tlsError: failure?.code } },
+    );
+  }
   const timedOut =
     failure?.code === 'ECONNABORTED' ||
     failure?.code === 'ERR_CANCELED' ||

@@ -1,5 +1,5 @@
-export { stackUp, stackDown, stackStatus, exportLines } from './stack.js';
-export type { ClusterEndpoints, StackStatus, UpResult } from './stack.js';
+export { stackUp, stackDown, stackStatus, exportLines, exportVariables } from './stack.js';
+export type { ClusterEndpoints, SecureEndpoints, StackStatus, UpResult } from './stack.js';
 export { stopKafkaNode, startKafkaNode } from './node-control.js';
 export type { NodeStopSignal } from './node-control.js';
 export {

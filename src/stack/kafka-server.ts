@@ -18,6 +18,8 @@ export interface KafkaNode {
   readonly nodeId: number;
   readonly port: number;
   readonly controllerPort: number;
+  /** The SASL_SSL listener's port, on a secured stack. */
+  readonly securePort?: number;
   /** Where the node's properties, logs and (in `dataDir`) partitions live. */
   readonly dir: string;
   readonly dataDir: string;
@@ -31,6 +33,7 @@ export function kafkaNodes(options: StackOptions, workDir: string): KafkaNode[] 
       nodeId: i + 1,
       port: options.kafkaPort + 2 * i,
       controllerPort: options.controllerPort + 2 * i,
+      ...(options.secure ? { securePort: options.secureKafkaPort + 2 * i } : {}),
       dir,
       dataDir: join(dir, 'kafka-data'),
     };
@@ -42,20 +45,23 @@ export function kafkaNodes(options: StackOptions, workDir: string): KafkaNode[] 
  * more than one node the internal topics and new topics get 3 replicas (or as many as there are nodes)
  * and min.insync.replicas 2, so acks=all survives the loss of one node — what a real cluster does.
  */
-export function serverProperties(options: StackOptions, node: KafkaNode): string {
+export function serverProperties(options: StackOptions, node: KafkaNode, secure?: KafkaSecurity): string {
   const { host } = options;
   const nodes = kafkaNodes(options, '');
   const replicas = Math.min(3, nodes.length);
   const minIsr = Math.min(2, replicas);
+  const saslSsl = secure && node.securePort !== undefined ? `,SASL_SSL://${host}:${node.securePort}` : '';
   return [
     'process.roles=broker,controller',
     `node.id=${node.nodeId}`,
     `controller.quorum.voters=${nodes.map((n) => `${n.nodeId}@${host}:${n.controllerPort}`).join(',')}`,
-    `listeners=PLAINTEXT://${host}:${node.port},CONTROLLER://${host}:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${node.port}`,
+    `listeners=PLAINTEXT://${host}:${node.port},CONTROLLER://${host}:${node.controllerPort}${saslSsl}`,
+    `advertised.listeners=PLAINTEXT://${host}:${node.port}${saslSsl}`,
     'controller.listener.names=CONTROLLER',
+    // Brokers talk to each other in plain text: only clients meet the secured listener.
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${saslSsl ? ',SASL_SSL:SASL_SSL' : ''}`,
+    ...(saslSsl && secure ? saslSslProperties(secure) : []),
     `log.dirs=${node.dataDir}`,
     'num.partitions=1',
     // Internal topics cannot have more replicas than there are nodes.
@@ -70,6 +76,43 @@ export function serverProperties(options: StackOptions, node: KafkaNode): string
     'auto.create.topics.enable=true',
     '',
   ].join('\n');
+}
+
+/** What a node's SASL_SSL listener needs: the keystore and the users' passwords (never logged). */
+export interface KafkaSecurity {
+  readonly keystore: string;
+  readonly storePassword: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+
+/**
+ * PLAIN checks the users of its JAAS configuration; SCRAM checks the credentials stored in the
+ * cluster's metadata, which KRaft takes at format time (see {@link scramArguments}).
+ */
+function saslSslProperties(secure: KafkaSecurity): string[] {
+  const prefix = 'listener.name.sasl_ssl';
+  return [
+    `sasl.enabled.mechanisms=${SASL_MECHANISMS.join(',')}`,
+    `${prefix}.sasl.enabled.mechanisms=${SASL_MECHANISMS.join(',')}`,
+    `${prefix}.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${secure.username}="${secure.password}";`,
+    `${prefix}.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    `${prefix}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
+    `${prefix}.ssl.keystore.type=PKCS12`,
+    `${prefix}.ssl.keystore.location=${secure.keystore}`,
+    `${prefix}.ssl.keystore.password=${secure.storePassword}`,
+    `${prefix}.ssl.key.password=${secure.storePassword}`,
+  ];
+}
+
+/** `kafka-storage format --add-scram …`: the SCRAM user, for both SHA variants. */
+export function scramArguments(secure: KafkaSecurity): string[] {
+  return ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+    '--add-scram',
+    `${mechanism}=[name=${secure.username},password=${secure.password}]`,
+  ]);
 }
 
 /**
@@ -111,21 +154,34 @@ export function launchKafkaNode(
   node: KafkaNode,
   clusterId: string,
   marker: string,
+  secure?: KafkaSecurity,
 ): StartedKafkaNode {
   mkdirSync(node.dataDir, { recursive: true });
   const propsFile = join(node.dir, 'kafka.properties');
   const logFile = join(node.dir, 'kafka.log');
   const logging = kafkaLogging(dist.version);
   const loggingFile = join(node.dir, logging.configFileName);
-  writeFileSync(propsFile, serverProperties(options, node));
+  // The properties hold the keystore and PLAIN passwords on a secured stack: readable by the owner only.
+  writeFileSync(propsFile, serverProperties(options, node, secure), { mode: 0o600 });
   writeFileSync(loggingFile, logging.configuration(logFile));
 
   const jvm = [`-Xmx${options.heap}`, logging.jvmFlag(loggingFile), '-cp', dist.classpath];
-  const format = run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
+  const scram = secure ? scramArguments(secure) : [];
+  const format = run(java, [
+    ...jvm,
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    propsFile,
+    ...scram,
+  ]);
   if (format.status !== 0) {
+    const reason = (format.stderr || format.stdout).trim().split('\n').pop() ?? '';
     throw new StackError(
       'STACK_START_FAILED',
-      `could not format Kafka storage in ${node.dataDir}: ${(format.stderr || format.stdout).trim().split('\n').pop()}`,
+      `could not format Kafka storage in ${node.dataDir}: ${secure ? reason.replaceAll(secure.password, '***') : reason}`,
     );
   }
   const command = [java, marker, ...jvm, 'kafka.Kafka', propsFile];
@@ -188,6 +244,50 @@ export async function waitForKafka(
     'STACK_START_FAILED',
     `Kafka did not answer a metadata request on ${brokers.join(',')} within ${timeoutMs / 1000}s` +
       (lastError instanceof Error ? ` (${lastError.message})` : ''),
+    { retriable: true },
+  );
+}
+
+/**
+ * The SASL_SSL listener answers: a metadata request over TLS (verified against the stack's CA) after
+ * SCRAM-SHA-512 authentication. It opens with the plain listener, so this is quick; it proves the
+ * keystore, the JAAS configuration and the SCRAM credentials written at format time.
+ */
+export async function waitForSecureListener(
+  brokers: string[],
+  ca: string,
+  secure: KafkaSecurity,
+  timeoutMs: number,
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'avrokit-stack',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    retry: { retries: 0 },
+    ssl: { ca },
+    sasl: { mechanism: 'scram-sha-512', username: secure.username, password: secure.password },
+  });
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+      // A refused certificate or password will not get better by waiting.
+      if (/certificate|authentication failed/i.test(lastError)) break;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await sleep(250);
+  }
+  throw new StackError(
+    'STACK_START_FAILED',
+    `Kafka's SASL_SSL listener on ${brokers.join(',')} did not accept SCRAM-SHA-512 over TLS (${lastError.replaceAll(secure.password, '***')})`,
     { retriable: true },
   );
 }

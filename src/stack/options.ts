@@ -32,6 +32,15 @@ export interface StackOptions {
   readonly heap: string;
   /** How long to wait for each server to answer before giving up. */
   readonly startTimeoutMs: number;
+  /**
+   * Also serve a secured cluster beside the plain one: a SASL_SSL listener on every Kafka node and the
+   * registry behind an nginx that terminates TLS and asks for basic auth (`stack up --secure`).
+   */
+  readonly secure: boolean;
+  /** The SASL_SSL listener of node 1; node n takes every second port from it, as the plain one does. */
+  readonly secureKafkaPort: number;
+  /** nginx's HTTPS port in front of the registry. */
+  readonly secureRegistryPort: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -44,6 +53,14 @@ function portFrom(env: Env, name: string, fallback: number): number {
     throw new RangeError(`${name} must be a TCP port number (1-65535), got "${raw}"`);
   }
   return port;
+}
+
+/** `1`/`true`/`yes` turn a switch on; empty or unset leaves it off; anything else is a mistake worth naming. */
+function flagFrom(env: Env, name: string): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new OptionsError(name, `must be 1 or 0 (true or false), got "${env[name]}"`);
 }
 
 /** More nodes than this is not a developer machine's cluster; KRaft quorums are odd-sized and small. */
@@ -62,13 +79,14 @@ export function resolveStackOptions(env: Env = process.env): StackOptions {
   const cacheRoot = env.XDG_CACHE_HOME || join(homedir(), '.cache');
   const cacheDir = env.AVROKIT_CACHE_DIR || join(cacheRoot, 'avrokit');
   const kafkaPort = portFrom(env, 'AVROKIT_KAFKA_PORT', 19092);
+  const registryPort = portFrom(env, 'AVROKIT_REGISTRY_PORT', 18081);
   return {
     cacheDir,
     stateDir: env.AVROKIT_STACK_DIR || join(cacheDir, 'stack'),
     host: '127.0.0.1',
     kafkaPort,
     controllerPort: portFrom(env, 'AVROKIT_KAFKA_CONTROLLER_PORT', kafkaPort + 1),
-    registryPort: portFrom(env, 'AVROKIT_REGISTRY_PORT', 18081),
+    registryPort,
     brokers: env.AVROKIT_KAFKA_BROKERS_COUNT
       ? parseBrokerCount(env.AVROKIT_KAFKA_BROKERS_COUNT, 'AVROKIT_KAFKA_BROKERS_COUNT')
       : 1,
@@ -76,6 +94,11 @@ export function resolveStackOptions(env: Env = process.env): StackOptions {
     apicurioVersion: env.AVROKIT_APICURIO_VERSION || DEFAULT_APICURIO_VERSION,
     heap: env.AVROKIT_STACK_HEAP || '512m',
     startTimeoutMs: 180_000,
+    secure: flagFrom(env, 'AVROKIT_STACK_SECURE'),
+    // +20 keeps clear of a 3-node stack's ports (kafkaPort … kafkaPort + 5) and of the fault tests'
+    // stacks, which take the ports + 10 (test/support/faults.ts) and may run beside a secured stack.
+    secureKafkaPort: portFrom(env, 'AVROKIT_KAFKA_SECURE_PORT', kafkaPort + 20),
+    secureRegistryPort: portFrom(env, 'AVROKIT_REGISTRY_SECURE_PORT', registryPort + 20),
   };
 }
 

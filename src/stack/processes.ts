@@ -67,7 +67,9 @@ export function isOurProcess(pid: number, marker: string): boolean {
   const cmdline = `/proc/${pid}/cmdline`;
   if (!existsSync(cmdline)) return true;
   try {
-    return readFileSync(cmdline, 'utf8').split('\0').includes(marker);
+    const text = readFileSync(cmdline, 'utf8');
+    // nginx rewrites its command line into one title string, so it carries the marker as `[marker]`.
+    return text.split('\0').includes(marker) || text.includes(`[${marker}]`);
   } catch {
     return false;
   }

@@ -6,19 +6,56 @@ import {
   kafkaNodes,
   newClusterId,
   launchKafkaNode,
+  SASL_MECHANISMS,
   waitForKafka,
+  waitForSecureListener,
+  type KafkaSecurity,
   type StartedKafkaNode,
   type StartedServer,
 } from './kafka-server.js';
+import { ensureNginx, MTLS_PATH, startNginx, waitForNginx, type NginxBinary } from './nginx.js';
 import { externalClusterFrom, resolveStackOptions, type StackOptions } from './options.js';
 import { isAlive, isOurProcess, isPortFree, stopProcess } from './processes.js';
 import { CCOMPAT_PATH, setGlobalCompatibility, startRegistry, waitForRegistry } from './registry-server.js';
+import {
+  ensureSecureMaterial,
+  KAFKA_USER,
+  readSecret,
+  REGISTRY_USER,
+  type SecureMaterial,
+} from './secure-material.js';
 import { findToolchain } from './toolchain.js';
+
+/**
+ * The secured side of a `--secure` stack: where to connect, what to trust and who to be. Passwords are
+ * named by files (mode 0600 in the state directory), never carried here, so printing this is safe.
+ */
+export interface SecureEndpoints {
+  /** The SASL_SSL listeners. */
+  readonly brokers: string[];
+  /** The registry through nginx: HTTPS with basic auth. */
+  readonly registryUrl: string;
+  /** The stack's CA certificate, PEM: what a client trusts for both. */
+  readonly caFile: string;
+  /** The registry through nginx where a client certificate is required too (mutual TLS). */
+  readonly mutualTlsRegistryUrl: string;
+  /** A client certificate and key (PEM) the stack's CA signed, for mutual TLS. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+  /** The SASL mechanisms the listener takes: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512. */
+  readonly saslMechanisms: readonly string[];
+  readonly kafkaUsername: string;
+  readonly kafkaPasswordFile: string;
+  readonly registryUsername: string;
+  readonly registryPasswordFile: string;
+}
 
 /** Where clients should connect: the two values every avrokit command and test reads. */
 export interface ClusterEndpoints {
   readonly brokers: string[];
   readonly registryUrl: string;
+  /** On a stack started with `--secure`: its secured listener and registry. */
+  readonly secure?: SecureEndpoints;
 }
 
 interface ServerState {
@@ -38,6 +75,8 @@ export interface StackState extends ClusterEndpoints {
   readonly marker: string;
   readonly kafka: readonly KafkaNodeState[];
   readonly registry: ServerState;
+  /** The TLS + basic-auth proxy in front of the registry, on a secured stack. */
+  readonly nginx?: ServerState;
 }
 
 /** The state file a single-broker stack of an earlier avrokit wrote; `down` and `status` still read it. */
@@ -111,16 +150,23 @@ function localStatus(options: StackOptions): Exclude<StackStatus, { state: 'exte
   const servers = [
     ...detail.kafka.map((n) => ({ name: `kafka node ${n.nodeId}`, pid: n.pid })),
     { name: 'registry', pid: detail.registry.pid },
+    ...(detail.nginx ? [{ name: 'nginx', pid: detail.nginx.pid }] : []),
   ];
   const dead = servers.filter((s) => !isOurProcess(s.pid, detail.marker)).map((s) => s.name);
-  const endpoints = { brokers: detail.brokers, registryUrl: detail.registryUrl };
+  const endpoints: ClusterEndpoints = {
+    brokers: detail.brokers,
+    registryUrl: detail.registryUrl,
+    ...(detail.secure ? { secure: detail.secure } : {}),
+  };
   if (dead.length === 0) return { state: 'running', endpoints, detail };
   if (dead.length === servers.length) return { state: 'stopped' };
   return { state: 'degraded', endpoints, detail, dead };
 }
 
-const sameEndpoints = (a: ClusterEndpoints, b: ClusterEndpoints) =>
-  a.registryUrl === b.registryUrl && a.brokers.join(',') === b.brokers.join(',');
+/** The environment names the local stack: its plain or (pointed at by hand) its secured endpoints. */
+const sameEndpoints = (local: ClusterEndpoints, env: ClusterEndpoints) =>
+  [local.registryUrl, local.secure?.registryUrl].includes(env.registryUrl) &&
+  [local.brokers.join(','), local.secure?.brokers.join(',')].includes(env.brokers.join(','));
 
 /**
  * The environment names another cluster, one that is not the stack running from this state directory.
@@ -172,6 +218,7 @@ async function stopServers(options: StackOptions, state: StackState): Promise<vo
   await Promise.all([
     ...state.kafka.map((node) => stopProcess(node.pid, state.marker)),
     stopProcess(state.registry.pid, state.marker),
+    ...(state.nginx ? [stopProcess(state.nginx.pid, state.marker)] : []),
   ]);
   for (const node of state.kafka) rmSync(node.dataDir, { recursive: true, force: true });
   rmSync(stateFile(options), { force: true });
@@ -186,6 +233,20 @@ async function ensurePortsFree(options: StackOptions): Promise<void> {
       [node.controllerPort, `Kafka controller${which(node)}`, 'AVROKIT_KAFKA_CONTROLLER_PORT'],
     ]),
     [options.registryPort, 'schema registry', 'AVROKIT_REGISTRY_PORT'],
+    ...(options.secure
+      ? [
+          ...nodes.map((node): [number, string, string] => [
+            node.securePort!,
+            `Kafka SASL_SSL listener${which(node)}`,
+            'AVROKIT_KAFKA_SECURE_PORT',
+          ]),
+          [options.secureRegistryPort, 'registry behind nginx (HTTPS)', 'AVROKIT_REGISTRY_SECURE_PORT'] as [
+            number,
+            string,
+            string,
+          ],
+        ]
+      : []),
   ];
   const taken = new Map<number, string>();
   for (const [port, role, variable] of wanted) {
@@ -217,6 +278,13 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
     const status = localStatus(options);
     if (status.state === 'running') {
       const { detail } = status;
+      if (options.secure && !detail.secure) {
+        throw new StackError(
+          'STACK_NOT_SECURE',
+          `the stack running from ${options.stateDir} was started without --secure; run 'avrokit stack down' first, then 'avrokit stack up --secure'`,
+          { context: { stateDir: options.stateDir } },
+        );
+      }
       return {
         endpoints: status.endpoints,
         outcome: 'already-running',
@@ -230,6 +298,8 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
 
     const { java, mvn } = findToolchain();
     await ensurePortsFree(options);
+    // nginx first: when it cannot be had, nothing else is fetched or started for nothing.
+    const nginx: NginxBinary | undefined = options.secure ? ensureNginx(options) : undefined;
     const kafkaDist = ensureKafka(options, mvn);
     const apicurioDist = ensureApicurio(options, mvn);
 
@@ -238,7 +308,7 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
     mkdirSync(dir, { recursive: true });
     const marker = `-Davrokit.stack=${options.stateDir}`;
     const nodes = kafkaNodes(options, dir);
-    const endpoints: ClusterEndpoints = {
+    let endpoints: ClusterEndpoints = {
       brokers: nodes.map((n) => `${options.host}:${n.port}`),
       registryUrl: `http://${options.host}:${options.registryPort}${CCOMPAT_PATH}`,
     };
@@ -246,6 +316,7 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
     // The registry is the slower starter, so it goes first; state is written as soon as each pid exists so
     // that `down` can clean up even if this process dies half-way.
     let registry: StartedServer | undefined;
+    let proxy: StartedServer | undefined;
     const started: KafkaNodeState[] = [];
     const record = () =>
       writeState(options, {
@@ -259,17 +330,28 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
           version: apicurioDist.version,
           logFile: registry?.logFile ?? '',
         },
+        ...(proxy && nginx
+          ? { nginx: { pid: proxy.pid, version: nginx.version, logFile: proxy.logFile } }
+          : {}),
       });
     try {
       registry = startRegistry(options, apicurioDist, java, dir, marker);
       record();
+      // keytool runs while the registry boots; a state directory keeps its material between ups.
+      const material = options.secure ? await ensureSecureMaterial(options, java) : undefined;
+      const security = material ? kafkaSecurity(material) : undefined;
+      if (material) endpoints = { ...endpoints, secure: secureEndpoints(options, nodes, material) };
       const clusterId = newClusterId();
       for (const node of nodes) {
         mkdirSync(node.dir, { recursive: true });
         started.push({
-          ...launchKafkaNode(options, kafkaDist, java, node, clusterId, marker),
+          ...launchKafkaNode(options, kafkaDist, java, node, clusterId, marker, security),
           version: kafkaDist.version,
         });
+        record();
+      }
+      if (material && nginx) {
+        proxy = startNginx(options, nginx, dir, material, marker);
         record();
       }
       await Promise.all([
@@ -277,6 +359,15 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
         waitForKafka(endpoints.brokers, started, options.startTimeoutMs),
       ]);
       await setGlobalCompatibility(endpoints.registryUrl, 'BACKWARD');
+      if (material && security && proxy && endpoints.secure) {
+        const { secure } = endpoints;
+        const basic = `Basic ${Buffer.from(`${REGISTRY_USER}:${readSecret(material.registryPasswordFile)}`).toString('base64')}`;
+        const ca = readFileSync(material.caFile, 'utf8');
+        await Promise.all([
+          waitForNginx(secure.registryUrl, proxy, ca, basic, options.startTimeoutMs),
+          waitForSecureListener(secure.brokers, ca, security, options.startTimeoutMs),
+        ]);
+      }
     } catch (err) {
       const state = readState(options);
       if (state) await stopServers(options, state);
@@ -289,6 +380,36 @@ export async function stackUp(options: StackOptions = resolveStackOptions()): Pr
       nodes: nodes.length,
     };
   });
+}
+
+function kafkaSecurity(material: SecureMaterial): KafkaSecurity {
+  return {
+    keystore: material.serverKeystore,
+    storePassword: readSecret(material.storePasswordFile),
+    username: KAFKA_USER,
+    password: readSecret(material.kafkaPasswordFile),
+  };
+}
+
+function secureEndpoints(
+  options: StackOptions,
+  nodes: ReturnType<typeof kafkaNodes>,
+  material: SecureMaterial,
+): SecureEndpoints {
+  return {
+    brokers: nodes.map((n) => `${options.host}:${n.securePort}`),
+    registryUrl: `https://${options.host}:${options.secureRegistryPort}${CCOMPAT_PATH}`,
+    caFile: material.caFile,
+    mutualTlsRegistryUrl: `https://${options.host}:${options.secureRegistryPort}${MTLS_PATH}${CCOMPAT_PATH}`,
+    // The stack's one certificate is for clientAuth as well as serverAuth.
+    clientCertFile: material.serverCertFile,
+    clientKeyFile: material.serverKeyFile,
+    saslMechanisms: SASL_MECHANISMS,
+    kafkaUsername: KAFKA_USER,
+    kafkaPasswordFile: material.kafkaPasswordFile,
+    registryUsername: REGISTRY_USER,
+    registryPasswordFile: material.registryPasswordFile,
+  };
 }
 
 /**
@@ -310,5 +431,38 @@ export async function stackDown(
 
 /** Shell lines that point every avrokit command and test at these endpoints: `eval "$(avrokit stack up)"`. */
 export function exportLines(endpoints: ClusterEndpoints): string {
-  return `export KAFKA_BROKERS=${endpoints.brokers.join(',')}\nexport SCHEMA_REGISTRY_URL=${endpoints.registryUrl}\n`;
+  return exportVariables(endpoints)
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
+    .join('');
+}
+
+/** The variables {@link exportLines} sets, as name and value. */
+export function exportVariables(endpoints: ClusterEndpoints): Array<[string, string]> {
+  const lines: Array<[string, string]> = [
+    ['KAFKA_BROKERS', endpoints.brokers.join(',')],
+    ['SCHEMA_REGISTRY_URL', endpoints.registryUrl],
+  ];
+  const { secure } = endpoints;
+  if (secure) {
+    // Passwords by file: these lines end up in terminals, logs and shell history.
+    lines.push(
+      ['AVROKIT_KAFKA_SECURE_BROKERS', secure.brokers.join(',')],
+      ['AVROKIT_SECURE_REGISTRY_URL', secure.registryUrl],
+      ['AVROKIT_CA_FILE', secure.caFile],
+      ['AVROKIT_MTLS_REGISTRY_URL', secure.mutualTlsRegistryUrl],
+      ['AVROKIT_CLIENT_CERT_FILE', secure.clientCertFile],
+      ['AVROKIT_CLIENT_KEY_FILE', secure.clientKeyFile],
+      ['AVROKIT_KAFKA_SASL_MECHANISMS', secure.saslMechanisms.join(',')],
+      ['AVROKIT_KAFKA_USERNAME', secure.kafkaUsername],
+      ['AVROKIT_KAFKA_PASSWORD_FILE', secure.kafkaPasswordFile],
+      ['AVROKIT_REGISTRY_USERNAME', secure.registryUsername],
+      ['AVROKIT_REGISTRY_PASSWORD_FILE', secure.registryPasswordFile],
+    );
+  }
+  return lines;
+}
+
+/** Values are addresses and paths; a path with a space or quote still makes one word for `eval`. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -7,6 +7,24 @@ import { testCluster } from '../support/cluster.js';
 const cluster = testCluster();
 const exportsOf = (c: { brokers: string[]; registryUrl: string }) =>
   `export KAFKA_BROKERS=${c.brokers.join(',')}\nexport SCHEMA_REGISTRY_URL=${c.registryUrl}\n`;
+/** On a stack started with --secure (as npm test starts it), `up` exports its secured side too, in this order. */
+const SECURE_EXPORTS = [
+  'AVROKIT_KAFKA_SECURE_BROKERS',
+  'AVROKIT_SECURE_REGISTRY_URL',
+  'AVROKIT_CA_FILE',
+  'AVROKIT_MTLS_REGISTRY_URL',
+  'AVROKIT_CLIENT_CERT_FILE',
+  'AVROKIT_CLIENT_KEY_FILE',
+  'AVROKIT_KAFKA_SASL_MECHANISMS',
+  'AVROKIT_KAFKA_USERNAME',
+  'AVROKIT_KAFKA_PASSWORD_FILE',
+  'AVROKIT_REGISTRY_USERNAME',
+  'AVROKIT_REGISTRY_PASSWORD_FILE',
+];
+const secureExportsOf = (env: NodeJS.ProcessEnv) =>
+  env.AVROKIT_KAFKA_SECURE_BROKERS
+    ? SECURE_EXPORTS.map((name) => `export ${name}=${env[name]}\n`).join('')
+    : '';
 
 test('stack up with KAFKA_BROKERS and SCHEMA_REGISTRY_URL naming another cluster starts nothing and exports them', () => {
   const other = { brokers: ['broker.example:9092'], registryUrl: 'http://registry.example/apis/ccompat/v7' };
@@ -31,7 +49,7 @@ if (cluster.stack === 'local') {
     const after = runCli(['stack', 'status'], withoutCluster);
     assert.equal(up.status, 0, up.stderr);
     assert.match(up.stderr, /already running/);
-    assert.equal(up.stdout, exportsOf(cluster));
+    assert.equal(up.stdout, exportsOf(cluster) + secureExportsOf(process.env));
     // The version the stack was started with: the default, or AVROKIT_KAFKA_VERSION.
     const kafka = resolveStackOptions().kafkaVersion;
     assert.ok(before.stdout.startsWith(`running: Kafka ${kafka} (pid `), before.stdout);

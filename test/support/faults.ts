@@ -42,6 +42,8 @@ export function faultStackOptions(brokers: number, base: StackOptions = resolveS
     controllerPort: base.controllerPort + PORT_SHIFT,
     registryPort: base.registryPort + PORT_SHIFT,
     brokers,
+    // The faults are the plain listener's; AVROKIT_STACK_SECURE=1 need not cost them a secured stack.
+    secure: false,
   };
 }
 
