@@ -112,7 +112,7 @@ export class AvroSerde {
   private readonly writerTypes = new Map<number, avro.Type | Promise<avro.Type>>();
   private readonly resolvers = new WeakMap<avro.Type, Map<number, avro.Resolver | undefined>>();
   private readonly textTypes = new Map<string, avro.Type>();
-  // Per serde, like textTypes: a Type depends on this serde's typeOptions, so two serdes must not share one.
+  // Per serde, like textTypes: a Type depends on this serde's value settings, so two serdes must not share one.
   private readonly objectTypes = new WeakMap<object, avro.Type>();
 
   constructor(options: AvroSerdeOptions) {
