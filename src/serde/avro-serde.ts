@@ -171,6 +171,7 @@ export class AvroSerde {
     schema: SchemaInput,
     options: Omit<SerializeOptions, 'schema' | 'framing'> = {},
   ): Promise<PreparedSerializer<T>> {
+    if (schema === undefined || schema === null) return Promise.reject(missingSchema());
     const isKey = options.isKey ?? false;
     const slot = this.slotFor(schema);
     const key = (isKey ? 'k' : 'v') + topic;
@@ -225,6 +226,7 @@ export class AvroSerde {
   ): Promise<Buffer>;
   serialize(topic: string, value: unknown, options: SerializeOptions): Promise<Buffer> {
     try {
+      if (options?.schema === undefined || options.schema === null) throw missingSchema();
       if (options.framing === 'none')
         return Promise.resolve(this.serializeRawKey(topic, rawKind(options.schema), value));
       const ready = this.preparedFor(topic, options.schema as AvroSchemaJson, options.isKey);
@@ -463,6 +465,9 @@ export class AvroSerde {
     };
   }
 }
+
+const missingSchema = () =>
+  new OptionsError('schema', 'the schema to write with is missing: serialize(topic, value, { schema })');
 
 function rawKind(schema: SchemaInput): RawKeyKind {
   const json = schemaJsonOf(schema);
