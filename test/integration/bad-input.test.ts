@@ -501,6 +501,17 @@ entry(
     /schemas\/bad-default\.avsc: \/fields\/0/,
     () => load(badDefault),
   );
+  const deepFile = file(
+    'deep.avsc',
+    '{"type":"array","items":'.repeat(10_000) + '"int"' + '}'.repeat(10_000),
+  );
+  entry(
+    'schema',
+    'schema file 10,000 deep',
+    'SCHEMA_INVALID',
+    /schemas\/deep\.avsc: \/: the schema is nested too deeply/,
+    () => load(deepFile),
+  );
   entry('schema', 'schema file missing', 'SCHEMA_INVALID', /schemas\/missing\.avsc: no such file/, () =>
     load(join(dir, 'missing.avsc')),
   );
@@ -617,10 +628,27 @@ entry(
 entry('frame', 'unframed key of the wrong length', 'SERDE_INVALID_FRAME', /bad-input-frames/, () =>
   serde.deserializeSync(hostileTopic, Buffer.from([1, 2, 3]), { framing: 'none', readerSchema: 'int' }),
 );
+entry(
+  'frame',
+  'payload null',
+  'SERDE_INVALID_FRAME',
+  /topic "bad-input-frames.* is not a Buffer \(got null\)/,
+  () => serde.deserialize(hostileTopic, null as never),
+);
+entry(
+  'frame',
+  'payload a Uint8Array',
+  'SERDE_INVALID_FRAME',
+  /topic "bad-input-frames.* is not a Buffer \(got Uint8Array\)/,
+  () => serde.deserializeSync(hostileTopic, new Uint8Array(goodFrame) as never),
+);
 
 // --- settings ------------------------------------------------------------------------------------
 const invalidSetting = (kind: string, names: RegExp, run: () => unknown) =>
   entry('settings', kind, 'INVALID_OPTIONS', names, run);
+invalidSetting('serde: serialize without a schema', /invalid option schema: .*missing/, () =>
+  serde.serialize(hostileTopic, {}, undefined as never),
+);
 const producerWith = (settings: Record<string, unknown>) => () =>
   createProducer({ brokers: cluster.brokers, registry, topics, ...settings } as never);
 invalidSetting(
