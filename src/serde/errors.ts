@@ -108,9 +108,29 @@ function formatPath(parts: readonly string[]): string {
  */
 export function valueIssues(type: avro.Type, value: unknown): ValueIssue[] {
   const issues: ValueIssue[] = [];
+  const notRecords = new Set<string>();
   try {
     type.isValid(value, {
       errorHook: (path: string[], found: unknown, expected: avro.Type) => {
+        // avsc checks a record only for being an object, so an array (or Buffer, Date) given for one
+        // is walked field by field (an array's `at` method even passes for a field `at`): one issue
+        // at the record instead. A field name never starts with a digit, unlike an array index.
+        const field = path[path.length - 1];
+        if (field !== undefined && !/^\d/.test(field)) {
+          const parent = valueAt(value, path.slice(0, -1));
+          if (Array.isArray(parent) || Buffer.isBuffer(parent) || parent instanceof Date) {
+            const at = formatPath(path.slice(0, -1));
+            if (!notRecords.has(at)) {
+              notRecords.add(at);
+              issues.push({
+                path: at,
+                expected: 'a record (an object of its fields)',
+                actual: describeActual(parent),
+              });
+            }
+            return;
+          }
+        }
         issues.push({
           path: formatPath(path),
           expected: describeType(expected),
@@ -162,6 +182,15 @@ function cyclePath(value: unknown): { path: string[]; target: string[] } | undef
     stack.push({ node: child, key, keys: childKeys(child), next: 0 });
   }
   return undefined;
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
 }
 
 function childKeys(node: object): string[] {
