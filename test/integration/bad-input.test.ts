@@ -255,14 +255,16 @@ entry(
 entry('value', 'value null', 'SERDE_INVALID_VALUE', /value for topic "bad-input.*got null/, () =>
   send({ key: 'k', value: null }),
 );
-// An array is an object to avsc's record check: each field is reported missing (no "got array").
 entry(
   'value',
   'value an array',
   'SERDE_INVALID_VALUE',
-  /value for topic "bad-input.*field flag: expected boolean, got undefined/,
+  /value for topic "bad-input[^:]*: value: expected a record \(an object of its fields\), got array$/,
   () => send({ key: 'k', value: [goodValue()] }),
 );
+invalidValue('nested record ← array', /: field address: expected a record .*got array$/, {
+  address: ['Lyon', 69_000],
+});
 entry(
   'value',
   'key ← number for a string key',
