@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { OptionsError } from '../errors.js';
+import { OptionsError, SchemaError } from '../errors.js';
 import { boundedBlocksHook } from './bounded-decoding.js';
 import { LOGICAL_TYPE_CLASSES, LOGICAL_TYPE_NAMES, type LogicalTypeName } from './logical-types.js';
 import { exactFloatType } from './float.js';
@@ -152,7 +152,16 @@ export function createAvroType<T, I = T>(
   schema: AvroSchemaJson,
   settings: AvroValueSettings = {},
 ): AvroType<T, I> {
-  const type = avro.Type.forSchema(schema as avro.Schema, avroTypeOptions(settings));
+  const options = avroTypeOptions(settings); // invalid settings: INVALID_OPTIONS, as they are
+  let type: avro.Type;
+  try {
+    type = avro.Type.forSchema(schema as avro.Schema, options);
+  } catch (err) {
+    // avsc's errors (and a RangeError for a schema nested too deep for the stack) become ours.
+    throw new SchemaError('SCHEMA_INVALID', `not a valid Avro schema: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   sourceSchemas.set(type, schema);
   return asAvroType<T, I>(type);
 }

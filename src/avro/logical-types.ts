@@ -38,9 +38,22 @@ function readsFrom(writer: avro.Type, logicalTypeName: string, ...underlying: st
 /** The largest distance from the epoch, in milliseconds, that a `Date` can hold (ECMAScript's limit). */
 const MAX_DATE_MS = 8.64e15;
 
+/**
+ * A logical type annotating a type it is not defined on (a `timestamp-millis` string, a `date` long) is
+ * invalid; the specification asks readers to ignore it and use the underlying type, as Java does.
+ * Throwing from the constructor makes avsc fall back to the underlying type.
+ */
+function requireUnderlying(type: avro.types.LogicalType, ...allowed: string[]): void {
+  const found = type.underlyingType.typeName;
+  // With longs: 'bigint', the underlying long is avrokit's abstract long.
+  if (allowed.includes(found) || (allowed.includes('long') && found === 'abstract:long')) return;
+  throw new Error(`${type.typeName.slice('logical:'.length)} cannot annotate ${found}`);
+}
+
 class InstantMillisType extends avro.types.LogicalType {
   constructor(schema: avro.Schema, opts?: unknown) {
     super(schema, opts);
+    requireUnderlying(this, 'long');
     // avsc built the underlying long with its own long type (a type hook cannot tell this inner build
     // from the outer one), whose arithmetic is wrong below −2^52: use the exact one.
     if (this.underlyingType.typeName === 'long') {
@@ -114,6 +127,11 @@ function formatYear(year: number): string {
 }
 
 export class DateType extends avro.types.LogicalType {
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    requireUnderlying(this, 'int');
+  }
+
   protected override _fromValue(days: number): string {
     const [year, month, day] = civilFromDays(days);
     return `${formatYear(year)}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
@@ -146,6 +164,11 @@ export class DateType extends avro.types.LogicalType {
 }
 
 export class TimeMillisType extends avro.types.LogicalType {
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    requireUnderlying(this, 'int');
+  }
+
   protected override _fromValue(value: number): number {
     return value;
   }
@@ -170,6 +193,11 @@ export class TimeMillisType extends avro.types.LogicalType {
 const UUID_TEXT = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export class UuidType extends avro.types.LogicalType {
+  constructor(schema: avro.Schema, opts?: unknown) {
+    super(schema, opts);
+    requireUnderlying(this, 'string');
+  }
+
   protected override _fromValue(value: string): string {
     return value;
   }
@@ -203,6 +231,7 @@ export class DecimalType extends avro.types.LogicalType {
 
   constructor(schema: avro.Schema, opts?: unknown) {
     super(schema, opts);
+    requireUnderlying(this, 'bytes', 'fixed');
     const { precision, scale = 0 } = schema as { precision?: unknown; scale?: unknown };
     // Throwing makes avsc fall back to the underlying type, as the specification asks for invalid decimals.
     if (typeof precision !== 'number' || !Number.isInteger(precision) || precision < 1) {

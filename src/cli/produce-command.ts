@@ -76,7 +76,7 @@ function lineReader(topic: string, b: TopicBinding, encoding: JsonEncoding, keyF
   const check = encoding === 'avro' ? plainAvroType(b.value.schema) : valueType;
   const keyType = b.key.kind === 'avro' ? (b.key.type as unknown as avro.Type) : undefined;
   const plainKeyType = b.key.kind === 'avro' && encoding === 'avro' ? plainAvroType(b.key.schema) : undefined;
-  return (line) => {
+  const read: LineReader = (line) => {
     let json: unknown;
     try {
       json = JSON.parse(line);
@@ -119,6 +119,15 @@ function lineReader(topic: string, b: TopicBinding, encoding: JsonEncoding, keyF
       return { key: fromNaturalJson(keyType, keyJson, at), value };
     }
     return { key: undefined, value };
+  };
+  return (line) => {
+    try {
+      return read(line);
+    } catch (err) {
+      // JSON.parse reads any depth; checking a line nested deeper than the stack allows overflows it.
+      if (err instanceof RangeError) throw new Mismatch('', `nested too deeply to check (${err.message})`);
+      throw err;
+    }
   };
 }
 

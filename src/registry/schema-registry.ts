@@ -80,13 +80,13 @@ export class SchemaRegistry {
     const references = options.references ?? [];
     const key = cacheKey(subject, text, references);
     return this.registered.get(key, async () => {
-      const body = await this.transport.request<SchemaBody>({
+      const body = await this.transport.request<SchemaBody | null>({
         method: 'POST',
         path: `/subjects/${seg(subject)}/versions`,
         body: { schema: text, schemaType: 'AVRO', ...(references.length ? { references } : {}) },
         about: { subject },
       });
-      const id = expectInteger(body.id, 'id', subject);
+      const id = expectInteger(body?.id, 'id', { subject });
       // A new version may now be the latest, and an earlier "not registered" answer is now wrong.
       this.latest.delete(subject);
       this.lookedUp.delete(key);
@@ -103,15 +103,15 @@ export class SchemaRegistry {
     const text = schemaText(schema);
     const references = options.references ?? [];
     return this.lookedUp.get(cacheKey(subject, text, references), async () => {
-      const body = await this.transport.request<SchemaBody>({
+      const body = await this.transport.request<SchemaBody | null>({
         method: 'POST',
         path: `/subjects/${seg(subject)}`,
         body: { schema: text, schemaType: 'AVRO', ...(references.length ? { references } : {}) },
         about: { subject },
       });
       return {
-        id: expectInteger(body.id, 'id', subject),
-        version: expectInteger(body.version, 'version', subject),
+        id: expectInteger(body?.id, 'id', { subject }),
+        version: expectInteger(body?.version, 'version', { subject }),
       };
     });
   }
@@ -120,12 +120,12 @@ export class SchemaRegistry {
     if (!Number.isInteger(id) || id < 0)
       throw new OptionsError('id', `a schema id is a non-negative integer, got ${id}`);
     return this.byId.get(String(id), async () => {
-      const body = await this.transport.request<SchemaBody>({
+      const body = await this.transport.request<SchemaBody | null>({
         method: 'GET',
         path: `/schemas/ids/${id}`,
         about: { schemaId: id },
       });
-      return toRegistered(body, id);
+      return toRegistered(body, id, { schemaId: id });
     });
   }
 
@@ -139,25 +139,37 @@ export class SchemaRegistry {
   }
 
   private async fetchVersion(subject: string, version: number | 'latest'): Promise<SubjectVersion> {
-    const body = await this.transport.request<SchemaBody>({
+    const body = await this.transport.request<SchemaBody | null>({
       method: 'GET',
       path: `/subjects/${seg(subject)}/versions/${version}`,
       about: { subject, version },
     });
-    const id = expectInteger(body.id, 'id', subject);
-    return { ...toRegistered(body, id), subject, version: expectInteger(body.version, 'version', subject) };
+    const id = expectInteger(body?.id, 'id', { subject });
+    return {
+      ...toRegistered(body, id, { subject }),
+      subject,
+      version: expectInteger(body?.version, 'version', { subject }),
+    };
   }
 
-  listSubjects(): Promise<string[]> {
-    return this.transport.request<string[]>({ method: 'GET', path: '/subjects' });
+  async listSubjects(): Promise<string[]> {
+    const body = await this.transport.request<unknown>({ method: 'GET', path: '/subjects' });
+    if (!Array.isArray(body) || !body.every((s) => typeof s === 'string')) {
+      throw invalidResponse('subjects', {}, 'a list of subject names');
+    }
+    return body as string[];
   }
 
-  listVersions(subject: string): Promise<number[]> {
-    return this.transport.request<number[]>({
+  async listVersions(subject: string): Promise<number[]> {
+    const body = await this.transport.request<unknown>({
       method: 'GET',
       path: `/subjects/${seg(subject)}/versions`,
       about: { subject },
     });
+    if (!Array.isArray(body) || !body.every((v) => Number.isInteger(v))) {
+      throw invalidResponse('versions', { subject }, 'a list of version numbers');
+    }
+    return body as number[];
   }
 
   /** The level in force for `subject` (its own, else the global one), or the global level. */
@@ -204,14 +216,14 @@ export class SchemaRegistry {
   ): Promise<RegistryCompatibilityResult> {
     const version = options.version ?? 'latest';
     const references = options.references ?? [];
-    const body = await this.transport.request<{ is_compatible?: unknown; messages?: unknown }>({
+    const body = await this.transport.request<{ is_compatible?: unknown; messages?: unknown } | null>({
       method: 'POST',
       path: `/compatibility/subjects/${seg(subject)}/versions/${version}?verbose=${options.verbose ?? true}`,
       body: { schema: schemaText(schema), schemaType: 'AVRO', ...(references.length ? { references } : {}) },
       about: { subject, version },
     });
-    if (typeof body.is_compatible !== 'boolean') {
-      throw invalidResponse('is_compatible', subject);
+    if (typeof body?.is_compatible !== 'boolean') {
+      throw invalidResponse('is_compatible', { subject });
     }
     const messages = Array.isArray(body.messages) ? body.messages.map(String) : [];
     return { compatible: body.is_compatible, messages };
@@ -284,20 +296,41 @@ function cacheKey(subject: string, text: string, references: readonly SchemaRefe
   return `${subject}\0${text}\0${refs}`;
 }
 
-function invalidResponse(field: string, subject?: string): RegistryError {
-  return new RegistryError('REGISTRY_INVALID_RESPONSE', `the registry's answer has no valid "${field}"`, {
-    context: { subject },
-  });
+type About = { readonly subject?: string; readonly schemaId?: number };
+
+/** A 2xx answer without what it should hold (an error body, `null`, a wrong shape), naming what was asked. */
+function invalidResponse(field: string, about: About, expected?: string): RegistryError {
+  const what =
+    about.subject !== undefined
+      ? ` for subject "${about.subject}"`
+      : about.schemaId !== undefined
+        ? ` for schema id ${about.schemaId}`
+        : '';
+  return new RegistryError(
+    'REGISTRY_INVALID_RESPONSE',
+    `the registry's answer${what} has no valid "${field}"${expected ? ` (expected ${expected})` : ''}`,
+    { context: { ...about } },
+  );
 }
 
-function expectInteger(value: unknown, field: string, subject?: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidResponse(field, subject);
+function expectInteger(value: unknown, field: string, about: About): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidResponse(field, about);
   return value;
 }
 
-function toRegistered(body: SchemaBody, id: number): RegisteredSchema {
-  if (typeof body.schema !== 'string') throw invalidResponse('schema');
-  const references = Array.isArray(body.references) ? (body.references as SchemaReference[]) : [];
+const isReference = (r: unknown): r is SchemaReference =>
+  typeof r === 'object' &&
+  r !== null &&
+  typeof (r as SchemaReference).name === 'string' &&
+  typeof (r as SchemaReference).subject === 'string' &&
+  Number.isInteger((r as SchemaReference).version);
+
+function toRegistered(body: SchemaBody | null | undefined, id: number, about: About): RegisteredSchema {
+  if (typeof body?.schema !== 'string') throw invalidResponse('schema', about);
+  const references = body.references ?? [];
+  if (!Array.isArray(references) || !references.every(isReference)) {
+    throw invalidResponse('references', about, 'a list of { name, subject, version }');
+  }
   return {
     id,
     schema: body.schema,
@@ -314,7 +347,7 @@ function levelOf(body: unknown): CompatibilityLevel {
   };
   const level = compatibilityLevel ?? compatibility;
   if (typeof level !== 'string' || !(COMPATIBILITY_LEVELS as readonly string[]).includes(level)) {
-    throw invalidResponse('compatibilityLevel');
+    throw invalidResponse('compatibilityLevel', {});
   }
   return level as CompatibilityLevel;
 }

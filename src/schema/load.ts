@@ -430,7 +430,15 @@ export async function loadSchemas(
       }
       continue;
     }
-    const node = reader.read(parseJson(await readFile(path, 'utf8'), file), '', at);
+    const json = parseJson(await readFile(path, 'utf8'), file);
+    let node: Node;
+    try {
+      node = reader.read(json, '', at);
+    } catch (err) {
+      // JSON.parse reads any depth; walking a schema nested deeper than the stack allows overflows it.
+      if (err instanceof RangeError) fail(at, `the schema is nested too deeply to read (${err.message})`);
+      throw err;
+    }
     // A file holding only named types (one, or an array of them) defines those; any other top-level
     // schema (a primitive, an array type, a union with unnamed branches) is exposed under the file name.
     const onlyNamed =
@@ -485,7 +493,18 @@ export async function loadSchemas(
       typeOptions,
     ) as avro.types.RecordType;
   } catch (err) {
-    locateFailure(reader, writer, definitions, roots, typeOptions);
+    try {
+      locateFailure(reader, writer, definitions, roots, typeOptions);
+    } catch (located) {
+      if (!(located instanceof RangeError)) throw located;
+    }
+    if (err instanceof RangeError) {
+      throw new SchemaError(
+        'SCHEMA_INVALID',
+        `${files.map((f) => relative(cwd, f) || f).join(', ')}: a schema is nested too deeply to build (${err.message})`,
+        { cause: err },
+      );
+    }
     throw err;
   }
   const entries = roots.map((r, i): SchemaEntry => {

@@ -162,6 +162,7 @@ export class AvroSerde {
     options: Omit<SerializeOptions, 'schema' | 'framing'> = {},
   ): Promise<PreparedSerializer<WriteValue<S>>> {
     type T = WriteValue<S>;
+    if (schema === undefined || schema === null) return Promise.reject(missingSchema());
     const isKey = options.isKey ?? false;
     const slot = this.slotFor(schema);
     const key = (isKey ? 'k' : 'v') + topic;
@@ -205,6 +206,7 @@ export class AvroSerde {
     options: SerializeOptions & { readonly schema: S },
   ): Promise<Buffer> {
     try {
+      if (options?.schema === undefined || options.schema === null) throw missingSchema();
       if (options.framing === 'none')
         return Promise.resolve(this.serializeRawKey(topic, rawKind(options.schema), value));
       const ready = this.preparedFor(topic, options.schema, options.isKey);
@@ -441,6 +443,9 @@ export class AvroSerde {
     };
   }
 }
+
+const missingSchema = () =>
+  new OptionsError('schema', 'the schema to write with is missing: serialize(topic, value, { schema })');
 
 function rawKind(schema: SchemaInput): RawKeyKind {
   const json = schemaJsonOf(schema);

@@ -101,19 +101,102 @@ function formatPath(parts: readonly string[]): string {
   );
 }
 
-/** Every place where `value` does not match `type`, as avsc's validator sees it. */
+/**
+ * Every place where `value` does not match `type`, as avsc's validator sees it. A value that refers to
+ * itself (`link.next = link`), or is nested deeper than the stack allows, cannot be walked: it is one
+ * issue, at the reference that closes the cycle when there is one.
+ */
 export function valueIssues(type: avro.Type, value: unknown): ValueIssue[] {
   const issues: ValueIssue[] = [];
-  type.isValid(value, {
-    errorHook: (path: string[], found: unknown, expected: avro.Type) => {
-      issues.push({
-        path: formatPath(path),
-        expected: describeType(expected),
-        actual: expected instanceof avro.types.EnumType ? quoteForEnum(found) : describeActual(found),
-      });
-    },
-  });
+  const notRecords = new Set<string>();
+  try {
+    type.isValid(value, {
+      errorHook: (path: string[], found: unknown, expected: avro.Type) => {
+        // avsc checks a record only for being an object, so an array (or Buffer, Date) given for one
+        // is walked field by field (an array's `at` method even passes for a field `at`): one issue
+        // at the record instead. A field name never starts with a digit, unlike an array index.
+        const field = path[path.length - 1];
+        if (field !== undefined && !/^\d/.test(field)) {
+          const parent = valueAt(value, path.slice(0, -1));
+          if (Array.isArray(parent) || Buffer.isBuffer(parent) || parent instanceof Date) {
+            const at = formatPath(path.slice(0, -1));
+            if (!notRecords.has(at)) {
+              notRecords.add(at);
+              issues.push({
+                path: at,
+                expected: 'a record (an object of its fields)',
+                actual: describeActual(parent),
+              });
+            }
+            return;
+          }
+        }
+        issues.push({
+          path: formatPath(path),
+          expected: describeType(expected),
+          actual: expected instanceof avro.types.EnumType ? quoteForEnum(found) : describeActual(found),
+        });
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const cycle = cyclePath(value);
+    return [
+      cycle === undefined
+        ? { path: '', expected: 'a value Avro can write', actual: 'a value nested too deeply to walk' }
+        : {
+            path: formatPath(cycle.path),
+            expected: 'a value without cycles (Avro writes trees)',
+            actual: `a cyclic reference back to ${cycle.target.length ? formatPath(cycle.target) : 'the value itself'}`,
+          },
+    ];
+  }
   return issues;
+}
+
+/**
+ * The first property (depth first) holding an object that contains it, and that object's path.
+ * Iterative, and memory linear in the depth: the stack of frames is the path.
+ */
+function cyclePath(value: unknown): { path: string[]; target: string[] } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  // The objects on the current path, with their depth; frame i holds the key that led to it.
+  const depthOf = new Map<object, number>([[value, 0]]);
+  const stack: { node: object; key: string; keys: string[]; next: number }[] = [
+    { node: value, key: '', keys: childKeys(value), next: 0 },
+  ];
+  const pathTo = (depth: number) => stack.slice(1, depth + 1).map((f) => f.key);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.next === frame.keys.length) {
+      depthOf.delete(frame.node);
+      stack.pop();
+      continue;
+    }
+    const key = frame.keys[frame.next++]!;
+    const child = (frame.node as Record<string, unknown>)[key];
+    if (typeof child !== 'object' || child === null) continue;
+    const target = depthOf.get(child);
+    if (target !== undefined) return { path: [...pathTo(stack.length - 1), key], target: pathTo(target) };
+    depthOf.set(child, stack.length);
+    stack.push({ node: child, key, keys: childKeys(child), next: 0 });
+  }
+  return undefined;
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+function childKeys(node: object): string[] {
+  if (Buffer.isBuffer(node) || ArrayBuffer.isView(node) || node instanceof Date) return [];
+  if (node instanceof Map) return [];
+  return Object.keys(node);
 }
 
 export function formatIssues(issues: readonly ValueIssue[]): string {

@@ -1,5 +1,5 @@
 import type avro from 'avsc';
-import { SerdeError } from './errors.js';
+import { describeActual, SerdeError } from './errors.js';
 
 /**
  * Confluent's wire format: byte 0 is the magic byte 0, bytes 1-4 the schema id as a big-endian
@@ -43,6 +43,13 @@ export function encodeFramedTransient(type: avro.Type, schemaId: number, value: 
 
 /** The schema id in a framed payload, after checking the magic byte and minimum length. */
 export function readSchemaId(bytes: Buffer, topic: string): number {
+  if (!Buffer.isBuffer(bytes)) {
+    throw new SerdeError(
+      'SERDE_INVALID_FRAME',
+      `payload on topic "${topic}" is not a Buffer (got ${describeActual(bytes)})`,
+      { context: { topic } },
+    );
+  }
   if (bytes.length < HEADER_SIZE) {
     throw new SerdeError(
       'SERDE_INVALID_FRAME',
