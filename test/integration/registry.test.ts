@@ -60,7 +60,11 @@ test('lookup, schema by id, latest and a given version agree with what was regis
   const first = await registry.getVersion(subject, 1);
   assert.deepEqual([first.id, JSON.parse(first.schema)], [id1, v1]);
   assert.deepEqual(await registry.listVersions(subject), [1, 2]);
-  assert.ok((await registry.listSubjects()).includes(subject));
+  const subjects = await registry.listSubjects();
+  assert.ok(subjects.length > 0 && subjects.every((s) => typeof s === 'string'));
+  // Apicurio lists at most 1,000 subjects (no paging, no prefix filter): a long-lived local stack may
+  // hold more, and then the new one may be left out. A fresh stack (npm test, CI) holds fewer.
+  if (subjects.length < 1000) assert.ok(subjects.includes(subject), `${subject} is listed`);
 });
 
 test('a new version is seen by getLatest after register, although getLatest is cached', async () => {
