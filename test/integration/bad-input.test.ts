@@ -479,7 +479,7 @@ entry(
     'schema',
     'schema file not JSON',
     'SCHEMA_INVALID',
-    /schemas\/not-json\.avsc: invalid JSON: Unexpected token/,
+    /schemas\/not-json\.avsc: invalid JSON at line 2, column \d+: Unexpected token/,
     () => load(notJson),
   );
   entry(
