@@ -15,6 +15,7 @@ export {
   isAvrokitError,
 } from './errors.js';
 export type { ErrorCode, ErrorContext, AvrokitErrorOptions } from './errors.js';
+export type { TlsOptions } from './tls.js';
 
 export { createAvroType, LOGICAL_TYPE_NAMES } from './avro/index.js';
 export type {
@@ -67,7 +68,6 @@ export { SchemaRegistry, RegistryError, defaultRegistryOptions } from './registr
 export type {
   SchemaRegistryOptions,
   RegistryAuth,
-  RegistryTlsOptions,
   BearerTokenProvider,
   RegisterOptions,
   TestCompatibilityOptions,
@@ -125,6 +125,5 @@ export type {
   Compression,
   ProducerSettings,
   KafkaSaslOptions,
-  KafkaTlsOptions,
   SaslMechanism,
 } from './producer/index.js';

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
-import {
-  SASL_MECHANISMS,
-  type KafkaSaslOptions,
-  type KafkaTlsOptions,
-  type SaslMechanism,
-} from '../producer/security.js';
+import { SASL_MECHANISMS, type KafkaSaslOptions, type SaslMechanism } from '../producer/security.js';
+import type { TlsOptions } from '../tls.js';
 import type { SchemaRegistryOptions } from '../registry/options.js';
 
 /** Bootstrap brokers from `--brokers`, else KAFKA_BROKERS (what `eval "$(avrokit stack up)"` sets). */
@@ -73,7 +69,7 @@ function clientCertificate(env: Env, prefix: string): { cert: string; key: strin
  * scram-sha-512) with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE).
  */
 export function kafkaSecurityFrom(env: Env = process.env): {
-  tls?: KafkaTlsOptions | true;
+  tls?: TlsOptions | true;
   sasl?: KafkaSaslOptions;
 } {
   const ca = fileOf(env, 'KAFKA_CA_FILE');
@@ -82,7 +78,7 @@ export function kafkaSecurityFrom(env: Env = process.env): {
   if (flag !== undefined && flag !== '' && !['1', 'true', '0', 'false'].includes(flag)) {
     throw new UsageError(`KAFKA_TLS must be 1 or 0, got ${env.KAFKA_TLS}`);
   }
-  const tls: KafkaTlsOptions | true | undefined =
+  const tls: TlsOptions | true | undefined =
     ca !== undefined || client !== undefined
       ? { ...(ca !== undefined ? { ca } : {}), ...client }
       : flag === '1' || flag === 'true'

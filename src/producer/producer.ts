@@ -12,7 +12,8 @@ import { PartitionChooser, type Partitioner } from './partitioner.js';
 import { initCompression, type BatchRecord } from './record-batch.js';
 import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
 import { ProducerIdentity } from './producer-identity.js';
-import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions, type KafkaTlsOptions } from './security.js';
+import type { TlsOptions } from '../tls.js';
+import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from './security.js';
 import { Sender } from './sender.js';
 import { resolveSettings, type ProducerSettings, type ResolvedSettings } from './settings.js';
 
@@ -39,7 +40,7 @@ export interface ProducerOptions<M extends TopicMapShape> extends ProducerSettin
    * TLS to the brokers: `true` trusts Node's root certificates; an object adds a CA, a client
    * certificate and key (mutual TLS) or the name to verify. See docs/security.md.
    */
-  readonly tls?: KafkaTlsOptions | boolean;
+  readonly tls?: TlsOptions | boolean;
   /** SASL authentication: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512. See docs/security.md. */
   readonly sasl?: KafkaSaslOptions;
   /**

@@ -3,10 +3,11 @@
  * avrokit's own types, mapped onto kafkajs' `ssl`/`sasl` (kafkajs stays the network layer). Named and
  * behaving like the Java client's `security.protocol`, `ssl.*` and `sasl.*` settings where they meet.
  */
-import { connect as tlsConnect, type ConnectionOptions, type SecureContextOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import type { SASLOptions } from 'kafkajs';
 import { OptionsError } from '../errors.js';
+import type { TlsOptions } from '../tls.js';
 import { ProducerError, isTlsErrorCode, tlsFailure } from './errors.js';
 
 /** The SASL mechanisms avrokit supports, named as kafkajs names them (Java: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
@@ -25,33 +26,8 @@ export interface KafkaSaslOptions {
   readonly password: string;
 }
 
-/**
- * TLS to the brokers (Java's `security.protocol=SSL` or `SASL_SSL`). Without `ca`, Node's bundled
- * root certificates are trusted; certificate and host name are always verified unless
- * `rejectUnauthorized` is false.
- */
-export interface KafkaTlsOptions {
-  /** Trusted CA certificate(s), PEM (Java's `ssl.truststore.*`). */
-  readonly ca?: SecureContextOptions['ca'];
-  /** Client certificate chain for mutual TLS, PEM (Java's `ssl.keystore.*`). */
-  readonly cert?: SecureContextOptions['cert'];
-  /** Client private key for mutual TLS, PEM. */
-  readonly key?: SecureContextOptions['key'];
-  /** Passphrase of an encrypted `key` (Java's `ssl.key.password`). */
-  readonly passphrase?: string;
-  /**
-   * The name the brokers' certificates are checked against (and sent as SNI). Default: the host of
-   * each broker address, as Java's `ssl.endpoint.identification.algorithm=https` does.
-   */
-  readonly servername?: string;
-  /** Verify the brokers' certificates. Only for a throwaway test cluster. @default true */
-  readonly rejectUnauthorized?: boolean;
-}
-
 /** kafkajs' `ssl` option, built from ours: only what was given, so kafkajs' own defaults stay. */
-export function kafkajsSsl(
-  tls: KafkaTlsOptions | boolean | undefined,
-): ConnectionOptions | boolean | undefined {
+export function kafkajsSsl(tls: TlsOptions | boolean | undefined): ConnectionOptions | boolean | undefined {
   if (tls === undefined || tls === false) return undefined;
   if (tls === true) return true;
   if (typeof tls !== 'object' || tls === null)

@@ -3,12 +3,7 @@ export type { RegisterOptions, TestCompatibilityOptions } from './schema-registr
 export { RegistryError } from './errors.js';
 export type { RegistryErrorContext } from './errors.js';
 export { defaultRegistryOptions } from './options.js';
-export type {
-  SchemaRegistryOptions,
-  RegistryAuth,
-  RegistryTlsOptions,
-  BearerTokenProvider,
-} from './options.js';
+export type { SchemaRegistryOptions, RegistryAuth, BearerTokenProvider } from './options.js';
 export type {
   SchemaReference,
   RegisteredSchema,

@@ -1,5 +1,5 @@
-import type { SecureContextOptions } from 'node:tls';
 import { OptionsError } from '../errors.js';
+import type { TlsOptions } from '../tls.js';
 
 export type BearerTokenProvider = () => string | Promise<string>;
 
@@ -9,21 +9,6 @@ export type RegistryAuth =
   /** A static bearer token, or a provider called once at first use and again whenever the registry answers 401. */
   | { readonly bearer: string | BearerTokenProvider };
 
-export interface RegistryTlsOptions {
-  /** Trusted CA certificate(s), PEM. */
-  readonly ca?: SecureContextOptions['ca'];
-  /** Client certificate chain for mutual TLS, PEM. */
-  readonly cert?: SecureContextOptions['cert'];
-  /** Client private key for mutual TLS, PEM. */
-  readonly key?: SecureContextOptions['key'];
-  /** Passphrase of an encrypted `key`. */
-  readonly passphrase?: string;
-  /** The name the registry's certificate is checked against (and sent as SNI). Default: the URL's host. */
-  readonly servername?: string;
-  /** @default true */
-  readonly rejectUnauthorized?: boolean;
-}
-
 export interface SchemaRegistryOptions {
   /**
    * Base URL of the Confluent-compatible API, e.g. `http://127.0.0.1:18081/apis/ccompat/v7` for
@@ -31,7 +16,7 @@ export interface SchemaRegistryOptions {
    */
   readonly url: string;
   readonly auth?: RegistryAuth;
-  readonly tls?: RegistryTlsOptions;
+  readonly tls?: TlsOptions;
   /**
    * Upper bound for one HTTP request, connection included.
    * @default 10000
@@ -73,7 +58,7 @@ export interface SchemaRegistryOptions {
 
 export interface NormalizedRegistryOptions extends Required<Omit<SchemaRegistryOptions, 'auth' | 'tls'>> {
   readonly auth: RegistryAuth | undefined;
-  readonly tls: RegistryTlsOptions | undefined;
+  readonly tls: TlsOptions | undefined;
 }
 
 export const defaultRegistryOptions = {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { repoRoot } from '../support/typescript.js';
 
 type Layer =
-  | 'errors'
+  | 'base'
   | 'avro'
   | 'schema'
   | 'registry'
@@ -23,22 +23,23 @@ type Layer =
 
 /** What each layer may import, bottom up. */
 const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
-  errors: [],
-  avro: ['errors'],
-  schema: ['errors', 'avro'],
-  registry: ['errors', 'avro', 'schema'],
-  serde: ['errors', 'avro', 'schema', 'registry'],
-  evolution: ['errors', 'avro', 'schema'],
-  producer: ['errors', 'avro', 'schema', 'registry', 'serde'],
-  stack: ['errors'],
-  codegen: ['errors', 'avro', 'schema'],
-  cli: ['errors', 'avro', 'schema', 'registry', 'serde', 'evolution', 'producer', 'stack', 'codegen'],
-  entry: ['errors', 'avro', 'schema', 'registry', 'serde', 'evolution', 'producer'],
+  base: [],
+  avro: ['base'],
+  schema: ['base', 'avro'],
+  registry: ['base', 'avro', 'schema'],
+  serde: ['base', 'avro', 'schema', 'registry'],
+  evolution: ['base', 'avro', 'schema'],
+  producer: ['base', 'avro', 'schema', 'registry', 'serde'],
+  stack: ['base'],
+  codegen: ['base', 'avro', 'schema'],
+  cli: ['base', 'avro', 'schema', 'registry', 'serde', 'evolution', 'producer', 'stack', 'codegen'],
+  entry: ['base', 'avro', 'schema', 'registry', 'serde', 'evolution', 'producer'],
 };
 
 function layerOf(file: string): Layer {
   const path = relative(repoRoot, file);
-  if (path === 'src/errors.ts') return 'errors';
+  // The base: what every layer shares — the errors, and the TLS options of the producer and the registry.
+  if (path === 'src/errors.ts' || path === 'src/tls.ts') return 'base';
   if (path === 'src/index.ts') return 'entry';
   if (path.startsWith('codegen/')) return 'codegen';
   const folder = path.split('/')[1] as Layer;
