@@ -84,11 +84,6 @@ export type WriteValue<S> = S extends AvroType<unknown, infer I> ? I : unknown;
 /** A built type of any values: what a function that takes every AvroType asks for. */
 export type AnyAvroType = AvroType<unknown, unknown>;
 
-/** The avsc Type behind an {@link AvroType}: for avrokit's own modules, which work with avsc directly. */
-export function avscTypeOf(type: AnyAvroType | avro.Type): avro.Type {
-  return type as unknown as avro.Type;
-}
-
 /** An avsc Type as avrokit's typed view of it. */
 export function asAvroType<T, I = T>(type: avro.Type): AvroType<T, I> {
   return type as unknown as AvroType<T, I>;
@@ -176,7 +171,7 @@ export function rememberSourceSchema(type: avro.Type, schema: AvroSchemaJson): v
 
 /** The schema a Type was built from by {@link createAvroType}, if it was. */
 export function sourceSchemaOf(type: AnyAvroType | avro.Type): AvroSchemaJson | undefined {
-  return sourceSchemas.get(avscTypeOf(type));
+  return sourceSchemas.get(type as avro.Type);
 }
 
 /**

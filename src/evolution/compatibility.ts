@@ -87,7 +87,7 @@ const EMPTY_UNION: avro.Type = (() => {
 })();
 
 /** Builds a schema for checking: unions kept as unions; of logical types only decimal, for its warnings. */
-export function parseForCheck(schema: SchemaInput, what: string): avro.Type {
+function parseForCheck(schema: SchemaInput, what: string): avro.Type {
   return buildType(
     schema,
     {

@@ -167,8 +167,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
           options.kafka?.authenticationTimeout ??
           settings.authenticationTimeoutMs,
         allowAutoTopicCreation: settings.allowAutoTopicCreation,
-        ssl: securityOf(options).ssl,
-        sasl: securityOf(options).sasl,
+        ...securityOf(options),
         kafka: options.kafka,
       }),
   ) {

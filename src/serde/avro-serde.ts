@@ -1,10 +1,22 @@
 import avro from 'avsc';
-import { asAvroType, type AvroType, type AvroValueSettings, type WriteValue } from '../avro/avro-type.js';
+import {
+  asAvroType,
+  avroTypeOptions,
+  type AvroType,
+  type AvroValueSettings,
+  type WriteValue,
+} from '../avro/avro-type.js';
 import { isAvrokitError, OptionsError } from '../errors.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import type { SchemaReference } from '../registry/types.js';
 import { buildType, type ResolvedSchema } from '../schema/build.js';
-import { fullNameOf, schemaJsonOf, schemaText, type SchemaInput } from '../schema/schema-input.js';
+import {
+  fullNameOf,
+  isBuiltType,
+  schemaJsonOf,
+  schemaText,
+  type SchemaInput,
+} from '../schema/schema-input.js';
 import { isRawKeyKind, RAW_KEY_KINDS, type RawKeyKind, type RawKeyValue } from '../schema/topics.js';
 import { formatIssues, SerdeError, valueIssues } from './errors.js';
 import { decodeRawKey, encodeRawKey } from './raw-keys.js';
@@ -133,8 +145,7 @@ export class AvroSerde {
     this.latestCompatibilityStrict = options.latestCompatibilityStrict ?? true;
     this.schemaId = options.schemaId;
     this.values = options.values ?? {};
-    // Settings are checked now, not at the first record.
-    buildType('null', { for: 'values', settings: this.values });
+    avroTypeOptions(this.values); // checks the settings now (OptionsError), not at the first record
   }
 
   /**
@@ -346,7 +357,7 @@ export class AvroSerde {
   }
 
   private typeOf(schema: SchemaInput): avro.Type {
-    if (schema instanceof avro.Type) return schema;
+    if (isBuiltType(schema)) return schema as unknown as avro.Type;
     if (typeof schema === 'object') {
       let type = this.objectTypes.get(schema);
       if (!type) this.objectTypes.set(schema, (type = this.buildType(schema, 'the given schema')));
