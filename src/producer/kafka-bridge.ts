@@ -44,6 +44,7 @@ interface KafkajsConnectionPool {
 
 interface KafkajsBroker {
   readonly nodeId?: number;
+  isConnected(): boolean;
   readonly versions?: Record<number, { minVersion: number; maxVersion: number }>;
   readonly connectionPool: KafkajsConnectionPool;
   disconnect(): Promise<void>;
@@ -134,8 +135,13 @@ export interface ClusterConnection {
   partitions(topic: string): PartitionLeader[];
   /** A topic's partition count from the cached metadata, or undefined if the topic is not in it. */
   partitionCount(topic: string): number | undefined;
-  /** The broker with this id, connected. */
+  /** The broker with this id, connected (connecting first if needed). */
   broker(nodeId: number): Promise<BrokerConnection>;
+  /**
+   * The broker with this id if its connection is up now, else undefined: the sender drains only for
+   * brokers it can write to at once, so a request is never numbered and then held back.
+   */
+  connectedBroker(nodeId: number): BrokerConnection | undefined;
   /** A producer id and epoch for an idempotent producer. */
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
 }
@@ -245,6 +251,11 @@ export class KafkaBridge implements ClusterConnection {
       this.connections.set(nodeId, connection);
     }
     return connection;
+  }
+
+  connectedBroker(nodeId: number): BrokerConnection | undefined {
+    const connection = this.connections.get(nodeId) as BrokerHandle | undefined;
+    return connection && connection.broker.isConnected() ? connection : undefined;
   }
 
   /**

@@ -145,10 +145,10 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   private connected = false;
   private closing = false;
+  private closingDone: Promise<void> | undefined;
   /** Records on the slow path (waiting for a schema id, metadata or buffer space), in send order. */
   private slowTail: Promise<void> = Promise.resolve();
   private slowPending = 0;
-  private idleWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
   private counters = { recordsSent: 0, recordsFailed: 0, batchesSent: 0 };
 
@@ -215,11 +215,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         retries: settings.retries,
         maxInFlightRequests: settings.maxInFlightRequests,
         maxRequestSize: settings.maxRequestSize,
+        compression: settings.compression,
       },
       {
         completed: (batch, baseOffset, appendTime) => this.completed(batch, baseOffset, appendTime),
-        failed: (batch, error) => this.batchFailed(batch, error),
-        idle: () => this.notifyIdle(),
+        failed: (batch, error, recordErrors) => this.batchFailed(batch, error, recordErrors),
       },
     );
   }
@@ -250,6 +250,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     const sentAt = Date.now();
     try {
       if (this.closing) throw this.closedError();
+      if (this.sender.fatalError) throw this.sender.fatalError;
       if (!this.connected) {
         throw new ProducerError('PRODUCER_CLOSED', 'the producer is not connected: call connect() first', {
           context: { topic },
@@ -275,27 +276,34 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
   }
 
+  /**
+   * As Java's `flush`: waits for the records sent before the call — not for sends made while it
+   * waits, so a producer under steady load still returns from flush.
+   */
   async flush(): Promise<void> {
     // Close what is open first: records waiting for buffer space need the sent batches' bytes back.
     this.accumulator.closeAll();
-    // Sends made while waiting extend the slow path; wait until it stops growing.
-    for (let tail = this.slowTail; ; tail = this.slowTail) {
-      await tail;
-      if (tail === this.slowTail) break;
-    }
+    // Records on the slow path when flush was called reach their batches when this tail settles.
+    await this.slowTail;
     this.accumulator.closeAll();
-    if (this.isIdle()) return;
-    await new Promise<void>((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.sender.wakeup();
-    });
+    const batches = this.accumulator.incompleteBatches();
+    if (batches.length === 0) return;
+    this.sender.wakeup();
+    await Promise.all(batches.map((batch) => batch.whenSettled()));
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
+  close(): Promise<void> {
+    // A second close waits for the first.
+    this.closingDone ??= this.shutDown();
+    return this.closingDone;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closing = true;
     await this.flush();
-    this.sender.close();
+    // Later sends on the slow path have failed with PRODUCER_CLOSED; wait for what is left of them.
+    await this.slowTail;
+    await this.sender.close();
     if (this.connected) await this.bridge.disconnect().catch(() => {});
     this.connected = false;
   }
@@ -495,8 +503,12 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     this.release(batch);
   }
 
-  private batchFailed(batch: ProducerBatch, error: ProducerError): void {
-    for (const delivery of batch.deliveries) this.failed(delivery, error);
+  private batchFailed(
+    batch: ProducerBatch,
+    error: ProducerError,
+    recordErrors: ReadonlyMap<number, ProducerError> | undefined,
+  ): void {
+    batch.deliveries.forEach((delivery, i) => this.failed(delivery, recordErrors?.get(i) ?? error));
     this.release(batch);
   }
 
@@ -514,14 +526,6 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   private notifyDrained(): void {
     if (this.drainWaiters.length > 0 && !this.needsDrain)
       for (const resolve of this.drainWaiters.splice(0)) resolve();
-  }
-
-  private notifyIdle(): void {
-    if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  private isIdle(): boolean {
-    return this.slowPending === 0 && this.sender.isIdle;
   }
 
   /**
