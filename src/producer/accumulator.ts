@@ -1,6 +1,6 @@
 import type { DeliveryHandle } from './delivery.js';
 import type { Compression } from './settings.js';
-import { RecordBatchBuilder, type BatchRecord, type ClosedRecordBatch } from './record-batch.js';
+import { RecordBatchBuilder, type BatchRecord, type ClosedRecordBatch } from '../kafka/record-batch.js';
 
 /**
  * One record batch of one partition, from its first record to its answer: open (records are encoded

@@ -8,9 +8,9 @@ import {
   RECORD_LIST_TOO_LARGE,
   UNKNOWN_PRODUCER_ID,
   UNKNOWN_TOPIC_OR_PARTITION,
-} from './broker-errors.js';
+} from '../kafka/broker-errors.js';
 import { ProducerError, fromKafkaJs, type ProducerErrorCode } from './errors.js';
-import type { BrokerConnection, ClusterConnection } from './kafka-bridge.js';
+import type { BrokerConnection, ClusterConnection } from '../kafka/kafka-bridge.js';
 import {
   decodeProduceResponse,
   encodeProduceRequest,
@@ -18,7 +18,7 @@ import {
   PRODUCE_MIN_VERSION,
   type ProducePartitionResponse,
   type ProduceTopicData,
-} from './produce-protocol.js';
+} from '../kafka/produce-protocol.js';
 import type { ProducerIdentity } from './producer-identity.js';
 
 export interface SenderOptions {
