@@ -9,9 +9,9 @@
  */
 import { topics as generatedTopics, type TopicMap } from '../schemas/generated/index.js';
 import { SchemaRegistry, type Topics } from '../src/index.js';
-import type { BrokerConnection, ClusterConnection, PartitionLeader } from '../src/producer/kafka-bridge.js';
+import type { BrokerConnection, ClusterConnection, PartitionLeader } from '../src/kafka/kafka-bridge.js';
 import { createProducerOver } from '../src/producer/producer.js';
-import type { ProduceResponse } from '../src/producer/produce-protocol.js';
+import type { ProduceResponse } from '../src/kafka/produce-protocol.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 3_000_000);

@@ -1,12 +1,12 @@
 /**
  * CRC-32C throughput: the slicing-by-8 table in TypeScript against @node-rs/crc32 (native, SIMD), on
  * a 16 KiB buffer (a default batch) and a 1 MiB one (a large batch), so the choice in
- * src/producer/crc32c.ts can be checked on the machine at hand.
+ * src/kafka/crc32c.ts can be checked on the machine at hand.
  *
  *   npx tsx bench/crc32c.bench.ts
  */
 import { createRequire } from 'node:module';
-import { crc32c, crc32cNative, crc32cTable } from '../src/producer/crc32c.js';
+import { crc32c, crc32cNative, crc32cTable } from '../src/kafka/crc32c.js';
 
 const MIN_MS = 500;
 

@@ -6,8 +6,8 @@
  *
  *   npx tsx bench/record-batch.bench.ts
  */
-import { crc32cNative } from '../src/producer/crc32c.js';
-import { type BatchRecord, RecordBatchBuilder } from '../src/producer/record-batch.js';
+import { crc32cNative } from '../src/kafka/crc32c.js';
+import { type BatchRecord, RecordBatchBuilder } from '../src/kafka/record-batch.js';
 
 const TOTAL = 2_000_000;
 const value = Buffer.alloc(92, 0x41);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../errors.js';
-import { SASL_MECHANISMS, type KafkaSaslOptions, type SaslMechanism } from '../producer/security.js';
+import { SASL_MECHANISMS, type KafkaSaslOptions, type SaslMechanism } from '../kafka/security.js';
 import type { TlsOptions } from '../tls.js';
 import type { SchemaRegistryOptions } from '../registry/options.js';
 

@@ -5,7 +5,7 @@ import { isAvrokitError, UsageError } from '../errors.js';
 import { fromKafkaJs, ProducerError, type ProducerErrorCode } from '../producer/errors.js';
 import { defineCommand, type Command } from './command.js';
 import { brokersFrom, kafkaSecurityFrom, positiveIntegerOption } from './environment.js';
-import { kafkajsSasl, kafkajsSsl } from '../producer/security.js';
+import { kafkajsSasl, kafkajsSsl } from '../kafka/security.js';
 import { stdoutStyle } from './style.js';
 
 const usage = `Usage: avrokit topics create --topics <file> [options]

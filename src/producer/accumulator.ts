@@ -6,7 +6,7 @@ import {
   RecordBatchBuilder,
   type BatchRecord,
   type ClosedRecordBatch,
-} from './record-batch.js';
+} from '../kafka/record-batch.js';
 
 let nextBatchOrder = 0;
 

@@ -2,8 +2,8 @@ import { decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
 import { decompress as lz4Decompress } from 'lz4js';
 import { gunzipSync } from 'node:zlib';
 import { readExactLong } from '../avro/long.js';
-import { snappyDecompress } from './compression.js';
-import { RECORD_BATCH_HEADER_SIZE, type BatchRecord, type ClosedRecordBatch } from './record-batch.js';
+import { snappyDecompress } from '../kafka/compression.js';
+import { RECORD_BATCH_HEADER_SIZE, type BatchRecord, type ClosedRecordBatch } from '../kafka/record-batch.js';
 
 /**
  * The records of a batch avrokit itself wrote, read back from its wire bytes: what splitting a batch

@@ -1,4 +1,5 @@
 import { AvrokitError, isTlsErrorCode, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
+import { classifyKafkaFailure } from '../kafka/errors.js';
 
 export { isTlsErrorCode };
 
@@ -38,66 +39,38 @@ export function tlsFailure(broker: string, code: string | undefined, message: st
   );
 }
 
-interface KafkaJsErrorShape {
-  name?: string;
-  message?: string;
-  type?: string;
-  code?: number | string;
-  retriable?: boolean;
-  /** kafkajs 2.2.4's KafkaJSNumberOfRetriesExceeded keeps the last error here (there is no originalError). */
-  cause?: unknown;
-  /** KafkaJSConnectionError: `host:port`, and Node's error code (a refused certificate's among them). */
-  broker?: string;
-}
-
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
 
-/** A kafkajs failure as a ProducerError; only the name, type and message travel on. */
+/** A kafkajs failure (or a failed TLS handshake) as a ProducerError; only the name, type and message travel on. */
 export function fromKafkaJs(err: unknown, context: ProducerErrorContext): ProducerError {
-  // KafkaJSNumberOfRetriesExceeded wraps the last error; the cause is what the user can act on.
-  let cause = err as KafkaJsErrorShape;
-  // Without this a broker refusing connections for a few seconds (restarting) read as not retriable,
-  // and the sender failed the batch at once.
-  while (
-    (cause?.name === 'KafkaJSNumberOfRetriesExceeded' || cause?.name === 'KafkaJSNonRetriableError') &&
-    cause.cause &&
-    cause.cause !== cause
-  ) {
-    cause = cause.cause as KafkaJsErrorShape;
+  const failure = classifyKafkaFailure(err);
+  const message = failure.message;
+  switch (failure.kind) {
+    case 'auth':
+      return new ProducerError('PRODUCER_AUTH_FAILED', `the broker refused the SASL login: ${message}`, {
+        context,
+      });
+    case 'tls':
+      return tlsFailure(failure.broker ?? String(context.brokers ?? ''), failure.tlsCode, message);
+    case 'timeout':
+      return new ProducerError('PRODUCER_TIMEOUT', `request to the broker timed out: ${message}`, {
+        retriable: true,
+        context,
+      });
+    case 'broker':
+      break;
   }
-  const message = cause?.message ?? String(err);
-  // Java's client fails both at once (AuthenticationException, SslAuthenticationException): a wrong
-  // password or an untrusted certificate does not get better by retrying.
-  if (cause?.name === 'KafkaJSSASLAuthenticationError') {
-    return new ProducerError('PRODUCER_AUTH_FAILED', `the broker refused the SASL login: ${message}`, {
-      context,
-    });
-  }
-  if (cause?.name === 'KafkaJSConnectionError' && isTlsErrorCode(cause.code)) {
-    return tlsFailure(
-      cause.broker ?? String(context.brokers ?? ''),
-      String(cause.code),
-      message.replace(/^Connection error: /, ''),
-    );
-  }
-  if (cause?.name === 'KafkaJSRequestTimeoutError' || /timed? ?out/i.test(cause?.name ?? '')) {
-    return new ProducerError('PRODUCER_TIMEOUT', `request to the broker timed out: ${message}`, {
-      retriable: true,
-      context,
-    });
-  }
-  // The broker's error name and code, where kafkajs gives them.
   const broker: ProducerErrorContext = {
     ...context,
-    ...(cause?.type ? { brokerError: cause.type } : {}),
-    ...(typeof cause?.code === 'number' ? { brokerErrorCode: cause.code } : {}),
+    ...(failure.brokerError ? { brokerError: failure.brokerError } : {}),
+    ...(failure.brokerErrorCode !== undefined ? { brokerErrorCode: failure.brokerErrorCode } : {}),
   };
-  if (cause?.type && TOO_LARGE.has(cause.type)) {
+  if (failure.brokerError && TOO_LARGE.has(failure.brokerError)) {
     return new ProducerError('PRODUCER_RECORD_TOO_LARGE', `the broker refused the batch: ${message}`, {
       context: broker,
     });
   }
-  if (cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+  if (failure.brokerError === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return new ProducerError(
       'PRODUCER_UNKNOWN_TOPIC',
       `topic ${context.topic ?? ''} does not exist: ${message}`,
@@ -107,7 +80,7 @@ export function fromKafkaJs(err: unknown, context: ProducerErrorContext): Produc
     );
   }
   return new ProducerError('PRODUCER_BROKER_ERROR', `sending failed: ${message}`, {
-    retriable: cause?.retriable ?? true,
+    retriable: failure.retriable,
     context: broker,
   });
 }

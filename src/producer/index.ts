@@ -14,4 +14,4 @@ export { Delivery } from './delivery.js';
 export type { ErrorHook, RecordMetadata } from './delivery.js';
 export { javaDefaultPartition, murmur2, toPositive } from './murmur2.js';
 export type { Acks, Compression, ProducerSettings } from './settings.js';
-export type { KafkaSaslOptions, SaslMechanism } from './security.js';
+export type { KafkaSaslOptions, SaslMechanism } from '../kafka/security.js';

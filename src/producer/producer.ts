@@ -7,13 +7,13 @@ import { RecordAccumulator, type ProducerBatch } from './accumulator.js';
 import { BufferPool } from './buffer-pool.js';
 import { DeliveryHandle, type DeliveryCallback, type ErrorHook, type RecordMetadata } from './delivery.js';
 import { fromKafkaJs, ProducerError } from './errors.js';
-import { KafkaBridge, type ClusterConnection } from './kafka-bridge.js';
+import { KafkaBridge, type ClusterConnection } from '../kafka/kafka-bridge.js';
 import { PartitionChooser, type Partitioner } from './partitioner.js';
-import { initCompression, type BatchRecord } from './record-batch.js';
+import { initCompression, type BatchRecord } from '../kafka/record-batch.js';
 import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
 import { ProducerIdentity } from './producer-identity.js';
 import type { TlsOptions } from '../tls.js';
-import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from './security.js';
+import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
 import { Sender } from './sender.js';
 import { resolveSettings, type ProducerSettings, type ResolvedSettings } from './settings.js';
 

@@ -11,9 +11,9 @@ import {
   REQUEST_TIMED_OUT,
   UNKNOWN_PRODUCER_ID,
   UNKNOWN_TOPIC_OR_PARTITION,
-} from './broker-errors.js';
+} from '../kafka/broker-errors.js';
 import { ProducerError, fromKafkaJs, type ProducerErrorCode } from './errors.js';
-import type { BrokerConnection, ClusterConnection } from './kafka-bridge.js';
+import type { BrokerConnection, ClusterConnection } from '../kafka/kafka-bridge.js';
 import {
   decodeProduceResponse,
   encodeProduceRequest,
@@ -21,7 +21,7 @@ import {
   PRODUCE_MIN_VERSION,
   type ProducePartitionResponse,
   type ProduceTopicData,
-} from './produce-protocol.js';
+} from '../kafka/produce-protocol.js';
 import type { ProducerIdentity } from './producer-identity.js';
 import type { Compression } from './settings.js';
 

@@ -1,12 +1,9 @@
 import { OptionsError } from '../errors.js';
+import { COMPRESSIONS, type Compression } from '../kafka/compression.js';
+
+export { COMPRESSIONS, isCompression, type Compression } from '../kafka/compression.js';
 
 export type Acks = 0 | 1 | 'all';
-/** Batch compression codecs, as Kafka names them (`compression.type`). */
-export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
-export type Compression = (typeof COMPRESSIONS)[number];
-
-export const isCompression = (value: unknown): value is Compression =>
-  typeof value === 'string' && (COMPRESSIONS as readonly string[]).includes(value);
 
 /**
  * The Java producer's settings (`acks`, `linger.ms`, `batch.size`, …) in camelCase, with its

@@ -15,7 +15,7 @@ import {
   type RecordMetadata,
   type Topics,
 } from '../../src/index.js';
-import { registerCompressionCodecs } from '../../src/producer/compression.js';
+import { registerCompressionCodecs } from '../../src/kafka/compression.js';
 import { readTopic, readZigZagInt, testCluster, uniqueName } from '../support/cluster.js';
 import { javaPartitions } from '../support/java-oracle.js';
 

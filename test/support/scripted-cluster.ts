@@ -8,12 +8,8 @@
  * Requests to one broker are processed in the order they were written, each after a scripted number
  * of turns, as a broker processes one connection's requests in order.
  */
-import type {
-  BrokerConnection,
-  ClusterConnection,
-  PartitionLeader,
-} from '../../src/producer/kafka-bridge.js';
-import type { ProducePartitionResponse, ProduceResponse } from '../../src/producer/produce-protocol.js';
+import type { BrokerConnection, ClusterConnection, PartitionLeader } from '../../src/kafka/kafka-bridge.js';
+import type { ProducePartitionResponse, ProduceResponse } from '../../src/kafka/produce-protocol.js';
 
 /** One batch of a ProduceRequest, as the broker reads it. */
 export interface WireBatch {

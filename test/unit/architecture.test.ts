@@ -15,7 +15,9 @@ type Layer =
   | 'registry'
   | 'serde'
   | 'evolution'
+  | 'kafka'
   | 'producer'
+  | 'consumer'
   | 'stack'
   | 'codegen'
   | 'cli'
@@ -29,11 +31,26 @@ const MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
   registry: ['base', 'avro', 'schema'],
   serde: ['base', 'avro', 'schema', 'registry'],
   evolution: ['base', 'avro', 'schema'],
-  producer: ['base', 'avro', 'schema', 'registry', 'serde'],
+  // The Kafka protocol both clients speak: connections, record batches, codecs, broker errors.
+  kafka: ['base', 'avro'],
+  producer: ['base', 'avro', 'schema', 'registry', 'serde', 'kafka'],
+  consumer: ['base', 'avro', 'schema', 'registry', 'serde', 'evolution', 'kafka'],
   stack: ['base'],
   codegen: ['base', 'avro', 'schema'],
-  cli: ['base', 'avro', 'schema', 'registry', 'serde', 'evolution', 'producer', 'stack', 'codegen'],
-  entry: ['base', 'avro', 'schema', 'registry', 'serde', 'evolution', 'producer'],
+  cli: [
+    'base',
+    'avro',
+    'schema',
+    'registry',
+    'serde',
+    'evolution',
+    'kafka',
+    'producer',
+    'consumer',
+    'stack',
+    'codegen',
+  ],
+  entry: ['base', 'avro', 'schema', 'registry', 'serde', 'evolution', 'kafka', 'producer', 'consumer'],
 };
 
 function layerOf(file: string): Layer {

@@ -8,7 +8,7 @@ import kafkajs from 'kafkajs';
 import { kafkaSecurityFrom, registryOptionsFrom } from '../../../src/cli/environment.js';
 import { AvrokitError } from '../../../src/errors.js';
 import { fromKafkaJs } from '../../../src/producer/errors.js';
-import { kafkajsSasl, kafkajsSsl } from '../../../src/producer/security.js';
+import { kafkajsSasl, kafkajsSsl } from '../../../src/kafka/security.js';
 
 const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
 // Its typings declare no constructor arguments; at run time it takes the message as every kafkajs error does.

@@ -12,8 +12,8 @@ import type {
   BrokerConnection,
   ClusterConnection,
   PartitionLeader,
-} from '../../../src/producer/kafka-bridge.js';
-import type { ProducePartitionResponse, ProduceResponse } from '../../../src/producer/produce-protocol.js';
+} from '../../../src/kafka/kafka-bridge.js';
+import type { ProducePartitionResponse, ProduceResponse } from '../../../src/kafka/produce-protocol.js';
 import { ProducerIdentity } from '../../../src/producer/producer-identity.js';
 import { Sender, type SenderOptions } from '../../../src/producer/sender.js';
 

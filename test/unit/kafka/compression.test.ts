@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decompress } from 'lz4js';
 import { decompressBlock } from 'lz4js/lz4.js';
-import { lz4Compress, snappyCompress, snappyDecompress } from '../../../src/producer/compression.js';
+import { lz4Compress, snappyCompress, snappyDecompress } from '../../../src/kafka/compression.js';
 import { SeededRandom } from '../../support/random.js';
 
 // Two 64 KiB blocks that start alike: a compressor sharing state between blocks would point the

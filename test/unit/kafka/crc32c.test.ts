@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { crc32c, crc32cNative, crc32cTable } from '../../../src/producer/crc32c.js';
+import { crc32c, crc32cNative, crc32cTable } from '../../../src/kafka/crc32c.js';
 import { SeededRandom } from '../../support/random.js';
 
 // RFC 3720 (iSCSI) appendix B.4 test vectors, plus the classic check value of "123456789".

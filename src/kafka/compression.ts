@@ -9,6 +9,13 @@ import { hash as xxh32 } from 'lz4js/xxh32.js';
 import snappy from 'snappyjs';
 import { compressLz4Block, lz4BlockBound } from './lz4-block.js';
 
+/** Batch compression codecs, as Kafka names them (`compression.type`). */
+export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+export const isCompression = (value: unknown): value is Compression =>
+  typeof value === 'string' && (COMPRESSIONS as readonly string[]).includes(value);
+
 /**
  * kafkajs ships gzip only; Snappy, LZ4 and zstd codecs are registered here, in the formats Kafka's
  * Java client writes, so Java consumers and the broker read what we write and we read theirs.

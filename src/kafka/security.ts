@@ -6,9 +6,9 @@
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { isIP } from 'node:net';
 import type { SASLOptions } from 'kafkajs';
-import { OptionsError } from '../errors.js';
+import { OptionsError, isTlsErrorCode } from '../errors.js';
 import type { TlsOptions } from '../tls.js';
-import { ProducerError, isTlsErrorCode, tlsFailure } from './errors.js';
+import { TlsHandshakeError } from './errors.js';
 
 /** The SASL mechanisms avrokit supports, named as kafkajs names them (Java: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -71,8 +71,8 @@ export function kafkajsSasl(sasl: KafkaSaslOptions | undefined): SASLOptions | u
 /**
  * One TLS handshake with a bootstrap broker before kafkajs connects. kafkajs reports a refused
  * certificate as a retriable connection error and tries again for seconds; Java's client fails at
- * once with an SslAuthenticationException, which is what this gives: PRODUCER_TLS_FAILED naming the
- * broker. A broker that does not answer at all is left to kafkajs (the next address, retries).
+ * once with an SslAuthenticationException, which is what this gives: a TlsHandshakeError naming the
+ * broker (the producer's PRODUCER_TLS_FAILED). A broker that does not answer at all is left to kafkajs (the next address, retries).
  */
 export async function checkTlsHandshake(
   brokers: readonly string[],
@@ -84,7 +84,7 @@ export async function checkTlsHandshake(
     const host = broker.slice(0, at).replace(/^\[|\]$/g, '');
     const port = Number(broker.slice(at + 1));
     if (at <= 0 || !Number.isInteger(port)) continue;
-    const outcome = await new Promise<'ok' | 'unreachable' | ProducerError>((resolve) => {
+    const outcome = await new Promise<'ok' | 'unreachable' | TlsHandshakeError>((resolve) => {
       let tcpConnected = false;
       const socket = tlsConnect(
         {
@@ -108,10 +108,10 @@ export async function checkTlsHandshake(
         socket.destroy();
         // Refused or unreachable is kafkajs' to retry; failing once connected is the handshake failing.
         if (!tcpConnected && !isTlsErrorCode(err.code)) resolve('unreachable');
-        else resolve(tlsFailure(broker, err.code, err.message));
+        else resolve(new TlsHandshakeError(broker, err.code, err.message));
       });
     });
     if (outcome === 'ok') return;
-    if (outcome instanceof ProducerError) throw outcome;
+    if (outcome instanceof TlsHandshakeError) throw outcome;
   }
 }

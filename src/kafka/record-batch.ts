@@ -4,9 +4,8 @@
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { gzipSync } from 'node:zlib';
 import { writeExactLong } from '../avro/long.js';
-import { lz4Compress, snappyCompress } from './compression.js';
+import { lz4Compress, snappyCompress, type Compression } from './compression.js';
 import { crc32c } from './crc32c.js';
-import type { Compression } from './settings.js';
 
 /**
  * Kafka's RecordBatch v2 (magic 2), written by us: records are encoded into their batch's buffer as

@@ -6,8 +6,8 @@ import {
   type ProducePartitionResponse,
   type ProduceRequestBody,
   type ProduceResponse,
-} from '../../../src/producer/produce-protocol.js';
-import { RecordBatchBuilder } from '../../../src/producer/record-batch.js';
+} from '../../../src/kafka/produce-protocol.js';
+import { RecordBatchBuilder } from '../../../src/kafka/record-batch.js';
 import { runKafkaOracle, token } from '../../support/kafka-oracle.js';
 import { SeededRandom } from '../../support/random.js';
 

@@ -6,7 +6,7 @@ import {
   initCompression,
   RECORD_BATCH_HEADER_SIZE,
   RecordBatchBuilder,
-} from '../../../src/producer/record-batch.js';
+} from '../../../src/kafka/record-batch.js';
 import type { Compression } from '../../../src/producer/settings.js';
 import { runKafkaOracle, token } from '../../support/kafka-oracle.js';
 import { SeededRandom } from '../../support/random.js';
