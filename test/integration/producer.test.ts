@@ -297,3 +297,42 @@ test('a topic that does not exist fails with PRODUCER_UNKNOWN_TOPIC naming it', 
     return true;
   });
 });
+
+test('flush returns under steady load: it waits for the records sent before it, not for the ones sent while it waits', async () => {
+  const { name, topics } = await customersTopic('flush-load', 3);
+  const producer = await connected({ topics, lingerMs: 5 });
+  let acknowledgedBefore = 0;
+  const before = Array.from({ length: 100 }, (_, i) =>
+    producer.send(name, { key: `k${i}`, value: customer(i) }).then(() => acknowledgedBefore++),
+  );
+  let flushed = false;
+  let acknowledgedAtFlush = -1;
+  let sentWhileFlushing = 0;
+  const flush = producer.flush().then(() => {
+    flushed = true;
+    acknowledgedAtFlush = acknowledgedBefore;
+  });
+  // Keep sending, a record a turn, until flush returns (bounded, so the old behaviour fails, not hangs).
+  const during: Promise<RecordMetadata>[] = [];
+  while (!flushed && sentWhileFlushing < 200_000) {
+    during.push(producer.send(name, { key: `d${sentWhileFlushing}`, value: customer(sentWhileFlushing) }));
+    sentWhileFlushing++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await flush;
+  assert.ok(sentWhileFlushing < 200_000, 'flush returned while records kept coming');
+  assert.equal(acknowledgedAtFlush, 100, 'everything sent before flush was acknowledged when it returned');
+  await Promise.all([...before, ...during]);
+});
+
+test('a second close waits for the first to finish', async () => {
+  const { name, topics } = await customersTopic('close-twice', 1);
+  const producer = await connected({ topics, lingerMs: 20 });
+  const sent = producer.send(name, { key: 'a', value: customer(1) });
+  const order: string[] = [];
+  const first = producer.close().then(() => order.push('first'));
+  const second = producer.close().then(() => order.push('second'));
+  await Promise.all([first, second]);
+  await sent;
+  assert.deepEqual(order, ['first', 'second']);
+});
