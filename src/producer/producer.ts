@@ -104,6 +104,12 @@ function securityOf(options: ProducerOptions<TopicMapShape>): {
   return { ssl: kafkajsSsl(options.tls), sasl: kafkajsSasl(options.sasl) };
 }
 
+/**
+ * Bytes a loop may append within one turn of the event loop before `needsDrain` asks it to yield: the
+ * sender only writes when the loop comes round (a stream's highWaterMark, in effect).
+ */
+const TURN_HIGH_WATER = 1_048_576;
+
 /** Records queued behind a full buffer before `needsDrain` says to wait. */
 const SLOW_PATH_HIGH_WATER = 1_000;
 
@@ -150,6 +156,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   private slowTail: Promise<void> = Promise.resolve();
   private slowPending = 0;
   private drainWaiters: (() => void)[] = [];
+  private drainNotifying = false;
+  /** Bytes appended since the event loop last came round (see `needsDrain`). */
+  private turnBytes = 0;
+  private turnEnding = false;
+  private readonly turnHighWater: number;
   private counters = { recordsSent: 0, recordsFailed: 0, batchesSent: 0 };
 
   constructor(
@@ -193,6 +204,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     this.bridge = connectTo(settings);
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
     this.pool = new BufferPool(settings.bufferMemory, settings.maxBlockMs);
+    this.turnHighWater = Math.min(TURN_HIGH_WATER, Math.floor(settings.bufferMemory / 4));
     this.accumulator = new RecordAccumulator({
       batchSize: settings.batchSize,
       lingerMs: settings.lingerMs,
@@ -268,12 +280,23 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   get needsDrain(): boolean {
-    return this.slowPending >= SLOW_PATH_HIGH_WATER || this.pool.waiting > 0;
+    return (
+      this.turnBytes >= this.turnHighWater ||
+      this.slowPending >= SLOW_PATH_HIGH_WATER ||
+      this.pool.waiting > 0
+    );
   }
 
+  /**
+   * Resolves once the producer can take more — always after a turn of the event loop, so that the
+   * sender writes requests and acknowledgements come in while a loop sends (as a stream's 'drain').
+   */
   drained(): Promise<void> {
     if (!this.needsDrain) return Promise.resolve();
-    return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    return new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.notifyDrained();
+    });
   }
 
   /**
@@ -486,7 +509,19 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       throw err;
     }
     this.accumulator.append(topic, partition, batchRecord, size, delivery, now);
+    this.turnBytes += size;
+    if (!this.turnEnding) {
+      this.turnEnding = true;
+      setImmediate(this.endTurn);
+    }
   }
+
+  /** The event loop came round: what was appended in the last turn is the sender's now. */
+  private readonly endTurn = (): void => {
+    this.turnBytes = 0;
+    this.turnEnding = false;
+    this.notifyDrained();
+  };
 
   private completed(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
     const { topic, partition, deliveries, timestamps } = batch;
@@ -524,8 +559,15 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   private notifyDrained(): void {
-    if (this.drainWaiters.length > 0 && !this.needsDrain)
+    if (this.drainWaiters.length === 0 || this.drainNotifying || this.needsDrain) return;
+    // Resolved a turn later, never within the sends' own microtasks: a loop that awaits drained()
+    // lets the sender and the network run before it sends more.
+    this.drainNotifying = true;
+    setImmediate(() => {
+      this.drainNotifying = false;
+      if (this.needsDrain) return;
       for (const resolve of this.drainWaiters.splice(0)) resolve();
+    });
   }
 
   /**

@@ -336,3 +336,25 @@ test('a second close waits for the first to finish', async () => {
   await sent;
   assert.deepEqual(order, ['first', 'second']);
 });
+
+test('the documented send loop lets acknowledgements in while it runs, and the buffer stays within bufferMemory', async () => {
+  const { name, topics } = await customersTopic('documented-loop', 6);
+  const bufferMemory = 33_554_432; // the default
+  const producer = await connected({ topics });
+  let acknowledged = 0;
+  let maxBuffered = 0;
+  const records = 300_000;
+  // The loop docs/producer.md shows: nothing but `if (needsDrain) await drained()` between sends.
+  for (let id = 0; id < records; id++) {
+    producer.send(name, { key: `key-${id % 1000}`, value: customer(id) }, (err) => {
+      if (!err) acknowledged++;
+    });
+    maxBuffered = Math.max(maxBuffered, producer.stats().bufferedBytes);
+    if (producer.needsDrain) await producer.drained();
+  }
+  const duringLoop = acknowledged;
+  await producer.flush();
+  assert.equal(acknowledged, records);
+  assert.ok(duringLoop > 0, `acknowledgements arrived while the loop ran (${duringLoop} of ${records})`);
+  assert.ok(maxBuffered <= bufferMemory, `${maxBuffered} bytes buffered at most`);
+});
