@@ -74,7 +74,6 @@ export class SenderHarness {
         error: ProducerError,
         recordErrors?: ReadonlyMap<number, ProducerError>,
       ) => batch.deliveries.forEach((d, i) => d.fail(recordErrors?.get(i) ?? error)),
-      idle: () => {},
     };
     this.sender = new Sender(
       cluster,

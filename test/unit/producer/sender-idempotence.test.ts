@@ -305,7 +305,7 @@ test(`randomized: ${SCHEDULES} seeded schedules of faults across 3 brokers × 6 
     totals.epochs += new Set(cluster.received.map((b) => b.producerEpoch)).size - 1;
   }
   process.stdout.write(
-    `# randomized sender: ${SCHEDULES} schedules, ${totals.records} records, ${totals.acknowledged} acknowledged, ${totals.failed} failed (typed), ${totals.requests} batches received, ${totals.epochs} epoch bumps; 0 reordered, 0 duplicated, 0 unanswered\n`,
+    `randomized sender: ${SCHEDULES} schedules, ${totals.records} records, ${totals.acknowledged} acknowledged, ${totals.failed} failed (typed), ${totals.requests} batches received, ${totals.epochs} epoch bumps; 0 reordered, 0 duplicated, 0 unanswered\n`,
   );
   assert.ok(totals.acknowledged > totals.records / 2, 'most records get through the faults');
 });
