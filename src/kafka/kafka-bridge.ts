@@ -281,8 +281,11 @@ export class KafkaBridge implements ClusterConnection {
 
   private async apply(answer: MetadataAnswer): Promise<void> {
     for (const topic of answer.topicMetadata) {
-      // A topic the broker does not know has no partitions; any other topic error keeps what was known.
-      if (topic.topicErrorCode === 3) this.leaders.set(topic.topic, []);
+      // A topic the broker does not know has no partitions — unless this client knew it: a broker
+      // catching up on metadata says so too, and Java keeps the topic and lets its batches retry
+      // (a deleted topic's records then fail at deliveryTimeoutMs). Other topic errors keep what was known.
+      if (topic.topicErrorCode === 3 && !this.leaders.get(topic.topic)?.length)
+        this.leaders.set(topic.topic, []);
       if (topic.topicErrorCode !== 0) continue;
       this.leaders.set(
         topic.topic,
