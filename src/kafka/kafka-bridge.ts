@@ -6,7 +6,8 @@
  *
  * - `Kafka[Symbol('private:Kafka:createCluster')]` (kafkajs/src/index.js): a Cluster with our options;
  * - `Cluster`: `connect`, `disconnect`, `findBroker`, `findControllerBroker`, and its `brokerPool`'s
- *   `brokers` and `refreshMetadata` (kafkajs/src/cluster);
+ *   `refreshMetadata`, `metadata` and `createBroker` (kafkajs/src/cluster), whose brokers get our
+ *   `metadata` method;
  * - `Broker`: `nodeId`, `versions` (its ApiVersions answer), `isConnected`, `lookupRequest`,
  *   `connectionPool.send({ request, response })`, `disconnect`, `initProducerId` (kafkajs/src/broker);
  * - the Metadata request and response codecs (kafkajs/src/protocol/requests/metadata), used with a
@@ -60,6 +61,7 @@ interface KafkajsConnectionPool {
 
 interface KafkajsBroker {
   readonly nodeId?: number;
+  metadata(topics?: string[]): Promise<MetadataAnswer>;
   isConnected(): boolean;
   lookupRequest(
     apiKey: number,
@@ -83,10 +85,10 @@ interface KafkajsCluster {
   findBroker(query: { nodeId: number | string }): Promise<KafkajsBroker>;
   findControllerBroker(): Promise<KafkajsBroker>;
   readonly brokerPool: {
-    readonly brokers: Readonly<Record<string, KafkajsBroker>>;
-    /** With no topics: only the brokers' list, which no partition's error can spoil. */
+    /** The last Metadata answer (kafkajs keeps it to find brokers and the controller). */
+    readonly metadata?: MetadataAnswer | null;
     refreshMetadata(topics: string[]): Promise<void>;
-    findConnectedBroker(): Promise<KafkajsBroker>;
+    createBroker: (options: object) => KafkajsBroker;
   };
 }
 
@@ -219,6 +221,34 @@ export class KafkaBridge implements ClusterConnection {
       allowAutoTopicCreation: options.allowAutoTopicCreation,
       maxInFlightRequests: null,
     });
+    // Every broker of this cluster (and of no other kafkajs client) reads Metadata answers with a
+    // parse that keeps errors per topic and partition. kafkajs' own rejects a whole answer when any one
+    // partition has no leader — and it asks for every topic of the cluster when it has none to ask for
+    // (an empty list is sent as null), so one offline partition anywhere failed connect() and every
+    // refresh, and froze every topic's leaders.
+    const pool = this.cluster.brokerPool;
+    const createBroker = pool.createBroker;
+    pool.createBroker = (brokerOptions) => {
+      const broker = createBroker(brokerOptions);
+      broker.metadata = (topics = []) => this.metadataFrom(broker, topics);
+      return broker;
+    };
+  }
+
+  private metadataFrom(broker: KafkajsBroker, topics: string[]): Promise<MetadataAnswer> {
+    const { request, response } = broker.lookupRequest(
+      METADATA_API_KEY,
+      metadataRequests,
+    )({ topics, allowAutoTopicCreation: this.allowAutoTopicCreation });
+    return broker.connectionPool.send<MetadataAnswer>({
+      request,
+      response: {
+        decode: response.decode as (payload: Buffer) => Promise<MetadataAnswer>,
+        parse: (decoded) => Promise.resolve(decoded),
+      },
+      requestTimeout: this.requestTimeoutMs,
+      logResponseError: false,
+    });
   }
 
   async connect(): Promise<void> {
@@ -246,40 +276,13 @@ export class KafkaBridge implements ClusterConnection {
   async refreshMetadata(): Promise<void> {
     const topics = [...this.targetTopics];
     if (topics.length === 0) return;
-    let lastError: unknown;
-    const tried = new Set<KafkajsBroker>();
-    for (let attempt = 0; attempt < 3; attempt++) {
-      let broker: KafkajsBroker;
-      try {
-        broker = await this.cluster.brokerPool.findConnectedBroker();
-      } catch (err) {
-        lastError = err;
-        break;
-      }
-      if (tried.has(broker)) break;
-      tried.add(broker);
-      try {
-        const { request, response } = broker.lookupRequest(
-          METADATA_API_KEY,
-          metadataRequests,
-        )({ topics, allowAutoTopicCreation: this.allowAutoTopicCreation });
-        const answer = (await broker.connectionPool.send({
-          request,
-          response: { decode: response.decode, parse: (decoded: unknown) => Promise.resolve(decoded) },
-          requestTimeout: this.requestTimeoutMs,
-          logResponseError: false,
-        })) as MetadataAnswer;
-        await this.apply(answer);
-        return;
-      } catch (err) {
-        lastError = err;
-        await broker.disconnect().catch(() => undefined);
-      }
-    }
-    throw lastError ?? new Error('no broker answered the metadata request');
+    // kafkajs picks a connected broker, retries, and learns the brokers' list from the same answer.
+    await this.cluster.brokerPool.refreshMetadata(topics);
+    const answer = this.cluster.brokerPool.metadata;
+    if (answer) this.apply(answer);
   }
 
-  private async apply(answer: MetadataAnswer): Promise<void> {
+  private apply(answer: MetadataAnswer): void {
     for (const topic of answer.topicMetadata) {
       // A topic the broker does not know has no partitions — unless this client knew it: a broker
       // catching up on metadata says so too, and Java keeps the topic and lets its batches retry
@@ -297,11 +300,6 @@ export class KafkaBridge implements ClusterConnection {
             errorCode: p.partitionErrorCode,
           })),
       );
-    }
-    // A node kafkajs does not know yet (one that joined, or came back): let it learn the brokers.
-    const known = this.cluster.brokerPool.brokers;
-    if (answer.brokers.some((b) => !known[b.nodeId])) {
-      await this.cluster.brokerPool.refreshMetadata([]).catch(() => undefined);
     }
   }
 

@@ -152,8 +152,10 @@ export class Sender {
 
   /** Sends what can be sent now: for each broker that is connected, requests until its limit. */
   private drain(): void {
-    // A request's answer that arrives inside a drain (a synchronous test broker) drains afterwards.
-    if (this.closed || this.draining) return;
+    if (this.closed) return;
+    // Failing a batch inside a drain calls the producer back; anything that asks for a drain from
+    // there gets one on the next turn, never a drain inside a drain.
+    if (this.draining) return this.wakeup();
     this.draining = true;
     try {
       this.drainOnce();

@@ -24,6 +24,10 @@ import {
   type FaultCluster,
 } from '../support/faults.js';
 import { SeededRandom } from '../support/random.js';
+import { runJavaSource } from '../support/java.js';
+import { ensureKafka } from '../../src/stack/artifacts.js';
+import { resolveStackOptions } from '../../src/stack/options.js';
+import { findMaven } from '../../src/stack/toolchain.js';
 import { uniqueName } from '../support/cluster.js';
 import { topics as generatedTopics } from '../../schemas/generated/index.js';
 import type { Topics } from '../../src/index.js';
@@ -95,6 +99,36 @@ async function leaders(cluster: FaultCluster, topic: string, partitions: number)
   const out: number[] = [];
   for (let p = 0; p < partitions; p++) out.push((await cluster.leaderOf(topic, p))!);
   return out;
+}
+
+const REASSIGN = `
+import java.util.*;
+import org.apache.kafka.clients.admin.*;
+import org.apache.kafka.common.TopicPartition;
+
+public class Reassign {
+  public static void main(String[] args) throws Exception {
+    List<Integer> replicas = new ArrayList<>();
+    for (String r : args[3].split(",")) replicas.add(Integer.parseInt(r));
+    try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", args[0]))) {
+      admin.alterPartitionReassignments(Map.of(
+          new TopicPartition(args[1], Integer.parseInt(args[2])),
+          Optional.of(new NewPartitionReassignment(replicas)))).all().get();
+    }
+  }
+}
+`;
+
+/** Moves a partition to these replicas with Java's admin client (the stack's kafka-clients). */
+function reassign(bootstrap: string, topic: string, partition: number, replicas: number[]): void {
+  const kafka = ensureKafka(resolveStackOptions(), findMaven());
+  runJavaSource(
+    'Reassign',
+    REASSIGN,
+    kafka.classpath,
+    [bootstrap, topic, String(partition), replicas.join(',')],
+    '',
+  );
 }
 
 /** Acknowledgements per partition between two times, and the longest wait between two of them. */
@@ -263,16 +297,31 @@ test('a replication-factor-1 topic offline beside a live topic whose leader move
   await cluster.kill(3, 'SIGKILL');
   // Wait until the cluster says the RF-1 partition has no leader (kafkajs' admin refuses such an answer).
   while ((await cluster.leaderOf(offline, 0).catch(() => undefined)) !== undefined) await sleep(200);
-  const from = (await cluster.leaderOf(live, 0))!;
-  await admin.alterPartitionReassignments({
-    topics: [{ topic: live, partitionAssignment: [{ partition: 0, replicas: [from === 1 ? 2 : 1] }] }],
-  });
-  const to = await cluster.newLeader(live, 0, from);
+  // Another admin for the live topic: kafkajs' admin asks again for every topic it was ever asked
+  // about (all of them when none), and the offline one fails its whole answer — the very thing the
+  // producer must survive.
+  const liveAdmin = cluster.kafka.admin();
+  await liveAdmin.connect();
+  const leaderOfLive = async () => {
+    const {
+      topics: [t],
+    } = await liveAdmin.fetchTopicMetadata({ topics: [live] });
+    const leader = t?.partitions.find((p) => p.partitionId === 0)?.leader;
+    return leader === undefined || leader < 0 ? undefined : leader;
+  };
+  const from = (await leaderOfLive())!;
+  // Java's admin moves it: kafkajs' admin asks for every topic before a reassignment, and fails.
+  reassign(cluster.endpoints.brokers.join(','), live, 0, [from === 1 ? 2 : 1]);
+  let to: number | undefined;
+  while ((to = await leaderOfLive().catch(() => undefined)) === undefined || to === from) await sleep(200);
+  await liveAdmin.disconnect();
   const sent = Array.from({ length: 200 }, (_, i) =>
     producer.send(live, { key: `k${i}`, value: value(100 + i) }),
   );
   const metadata = await Promise.all(sent);
   await cluster.restart(3);
+  // The RF-1 topic back with its leader, so that the admin reading the live topic gets whole answers.
+  while ((await cluster.leaderOf(offline, 0).catch(() => undefined)) === undefined) await sleep(200);
   await producer.close();
   const written = await cluster.readAll(live);
   console.log(
