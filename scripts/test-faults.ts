@@ -22,5 +22,8 @@ const env: NodeJS.ProcessEnv = { ...process.env, FAULT_RECORDS: process.env.FAUL
 delete env.KAFKA_BROKERS;
 delete env.SCHEMA_REGISTRY_URL;
 process.stdout.write(`> fault tests, ${env.FAULT_RECORDS} records per stream\n\n`);
-const code = await runNodeTests(root, testFiles(join(root, 'test', 'faults')), env, ['--test-concurrency=1']);
+const code = await runNodeTests(root, testFiles(join(root, 'test', 'faults')), env, [
+  '--test-concurrency=1',
+  '--test-timeout=1800000',
+]);
 process.exit(code);

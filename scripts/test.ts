@@ -94,7 +94,11 @@ process.stdout.write(
 const faultEnv = { ...process.env };
 delete faultEnv.KAFKA_BROKERS;
 delete faultEnv.SCHEMA_REGISTRY_URL;
-const faultCode = await runNodeTests(root, faultFiles, faultEnv, ['--test-concurrency=1']);
+// A 3-node fault file (its stack's start included) may take longer than one test's 5 minutes.
+const faultCode = await runNodeTests(root, faultFiles, faultEnv, [
+  '--test-concurrency=1',
+  '--test-timeout=900000',
+]);
 if (code !== 0)
   process.stderr.write(`\nthe unit and integration tests failed (exit code ${code}); see above\n`);
 process.exit(code !== 0 ? code : faultCode);

@@ -424,8 +424,9 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   /**
    * Asks the cluster for the topic. A topic the broker is creating for us (allowAutoTopicCreation) is
-   * not in the first answer: as Java waits up to max.block.ms for a topic's metadata, it is asked for
-   * again, with backoff, until it appears or maxBlockMs has passed; otherwise a missing topic fails at once.
+   * not in the first answer, and a request can fail on its way: as Java waits up to max.block.ms for a
+   * topic's metadata, it is asked for again, with backoff, until it appears or maxBlockMs has passed;
+   * an answer that says the topic does not exist fails at once.
    */
   private async loadPartitionCount(topic: string): Promise<number> {
     const deadline = Date.now() + this.settings.maxBlockMs;
@@ -439,7 +440,10 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       const count = this.bridge.partitionCount(topic);
       if (count !== undefined && count > 0) return count;
       const waitMs = Math.min(this.settings.retryBackoffMaxMs, this.settings.retryBackoffMs * 2 ** attempt);
-      if (!this.settings.allowAutoTopicCreation || Date.now() + waitMs > deadline) {
+      // A failed request (a broker dying as it answered) is asked again, as Java's waitOnMetadata
+      // does, until maxBlockMs; an answer without the topic fails at once unless the broker creates it.
+      const again = error ? error.retriable : this.settings.allowAutoTopicCreation;
+      if (!again || Date.now() + waitMs > deadline) {
         throw (
           error ??
           new ProducerError(
