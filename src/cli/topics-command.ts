@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { readTopicNames } from '../schema/topic-map.js';
 import { isAvrokitError, UsageError } from '../errors.js';
 import { fromKafkaJs, ProducerError, type ProducerErrorCode } from '../producer/errors.js';
@@ -65,7 +66,7 @@ export const topicsCommand: Command = defineCommand({
           waitForLeaders: true,
         });
       }
-      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      const metadata = await metadataOnceKnown(admin, names);
       for (const topic of names) {
         const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
         const what = missing.includes(topic) ? 'created' : 'already exists';
@@ -87,3 +88,20 @@ export const topicsCommand: Command = defineCommand({
     return 0;
   },
 });
+
+/**
+ * The topics' metadata, asked again while a node answers a retriable error: kafkajs asks one node at
+ * random, and on a cluster of several nodes a node may not yet know a topic the controller has just
+ * created (UNKNOWN_TOPIC_OR_PARTITION). Bounded, so a cluster that never learns fails loudly.
+ */
+async function metadataOnceKnown(admin: Admin, topics: string[], timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicMetadata({ topics });
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}

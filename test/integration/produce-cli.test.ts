@@ -8,7 +8,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { avroTypes } from '../../schemas/generated/index.js';
 import { createAvroType, javaDefaultPartition, SchemaRegistry } from '../../src/index.js';
 import { runCli, runCliOnTerminal } from '../support/cli.js';
-import { testCluster, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, testCluster, uniqueName } from '../support/cluster.js';
 import { repoRoot } from '../support/typescript.js';
 
 const cluster = testCluster();
@@ -106,7 +106,7 @@ test('register --subject registers the type that uses types from the other files
 
 test('produce sends JSON lines as typed records, keyed by a field, partitioned as Java would', async () => {
   const topic = uniqueName('produce');
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 3 });
   const topicsFile = join(scratch, `${topic}.json`);
   writeFileSync(
     topicsFile,
@@ -156,7 +156,7 @@ async function topicFor(
   key?: string,
 ): Promise<{ topic: string; topicsFile: string }> {
   const topic = uniqueName(prefix);
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 1 });
   const topicsFile = join(scratch, `${topic}.json`);
   writeFileSync(topicsFile, JSON.stringify({ [topic]: { value, ...(key ? { key } : {}) } }));
   return { topic, topicsFile };

@@ -28,7 +28,7 @@ import {
 import { secureMaterialPaths } from '../../src/stack/secure-material.js';
 import { resolveStackOptions } from '../../src/stack/options.js';
 import { runCli, runCliAsync, type CliResult } from '../support/cli.js';
-import { readTopic, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, readTopic, uniqueName } from '../support/cluster.js';
 import { secureTestCluster, type SecureTestCluster } from '../support/secure-cluster.js';
 import { repoRoot } from '../support/typescript.js';
 
@@ -98,7 +98,7 @@ function secureRegistry(
 
 async function customersTopic(prefix: string): Promise<{ name: string; topics: Topics<CustomersMap> }> {
   const name = uniqueName(prefix);
-  await admin.createTopics({ topics: [{ topic: name, numPartitions: 2 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic: name, numPartitions: 2 });
   return { name, topics: { [name]: generatedTopics.customers } as Topics<CustomersMap> };
 }
 
@@ -378,7 +378,7 @@ test('avrokit topics create, produce, register and check work over SASL_SSL and 
 
 test('avrokit produce with a wrong password or CA fails with the typed error, and says so without the secret', async () => {
   const topic = uniqueName('secure-cli-wrong');
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 1 });
   const { topicsFile, input } = cliInput(topic, 3);
   const produce = (env: NodeJS.ProcessEnv) =>
     runCliAsync(
