@@ -41,12 +41,12 @@ test('register puts each type under its subject, again gives the same id, and an
   const subject = uniqueName('register-value');
   const first = runCli(['register', customerFile, '--subject', subject], env);
   assert.equal(first.status, 0, first.stderr);
-  const id = Number(/schema id (\d+), version 1/.exec(first.stdout)?.[1]);
+  const id = Number(/ registered as version 1, schema id (\d+)/.exec(first.stdout)?.[1]);
   assert.ok(id > 0, first.stdout);
   assert.equal((await registry.getLatest(subject)).id, id);
   assert.match(
     runCli(['register', customerFile, '--subject', subject], env).stdout,
-    new RegExp(`schema id ${id}, version 1`),
+    new RegExp(`already registered as version 1, schema id ${id} `),
   );
 
   await registry.setCompatibility('BACKWARD', subject);
@@ -86,7 +86,9 @@ test('register --subject registers the type that uses types from the other files
   assert.equal(run.status, 0, run.stderr);
   assert.match(
     run.stdout,
-    new RegExp(`^✔ ${subject}: com\\.example\\.shop\\.Order registered, schema id \\d+, version 1\n$`),
+    new RegExp(
+      `^✔ ${subject}: com\\.example\\.shop\\.Order registered as version 1, schema id \\d+ \\(subject given with --subject\\)\n$`,
+    ),
   );
   const registered = JSON.parse((await registry.getLatest(subject)).schema) as {
     name: string;
