@@ -93,8 +93,8 @@ function lineReader(topic: string, b: TopicBinding, encoding: JsonEncoding, keyF
       }
     }
     // What the serializer will check, checked now: a send that fails later would not stop the lines after it.
-    const issue = valueIssues(valueType, value)[0];
-    if (issue) throw new Mismatch(issue.path, `expected ${issue.expected}, got ${issue.actual}`);
+    const issues = valueIssues(valueType, value);
+    if (issues.length > 0) throw new Mismatch(issues);
     if (keyField === undefined) return { key: undefined, value };
     const keyJson = (json as Record<string, unknown>)[keyField];
     const at = `${keyField} (the key)`;
