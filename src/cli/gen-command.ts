@@ -64,7 +64,7 @@ export const genCommand: Command = defineCommand({
     const style = stderrStyle();
     const shown = style.name(relative(process.cwd(), outDir) || '.');
     if (values.check) {
-      const { stale } = await checkGenerated(outDir, files);
+      const { stale, differences } = await checkGenerated(outDir, files);
       if (stale.length === 0) {
         process.stderr.write(
           `${style.ok('✔')} avrokit gen: ${shown} is up to date (${files.length} files)\n`,
@@ -74,6 +74,19 @@ export const genCommand: Command = defineCommand({
       process.stderr.write(
         `${style.fail('✖')} avrokit gen: ${shown} is stale; run avrokit gen again. Differs: ${stale.join(', ')}\n`,
       );
+      // The real difference, so a CI log says what changed without a local run.
+      for (const d of differences.slice(0, 10)) {
+        const line = (text: string | undefined) =>
+          text === undefined
+            ? 'the end of the file'
+            : JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text);
+        process.stderr.write(
+          d.what === 'differs'
+            ? `  ${d.path} line ${d.line}: generated ${line(d.expected)}, on disk ${line(d.found)}\n`
+            : `  ${d.path}: ${d.what}\n`,
+        );
+      }
+      if (differences.length > 10) process.stderr.write(`  … ${differences.length - 10} more\n`);
       return 1;
     }
     const result = await writeGenerated(outDir, files);
