@@ -1,5 +1,10 @@
 import avro from 'avsc';
-import { DecimalType, describeLogicalValue } from '../avro/logical-types.js';
+import {
+  DecimalType,
+  describeLogicalValue,
+  LocalTimestampMillisType,
+  TimestampMillisType,
+} from '../avro/logical-types.js';
 import { exactLongType } from '../avro/long.js';
 import { AvrokitError, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
 
@@ -103,6 +108,14 @@ export function describeFound(expected: avro.Type, found: unknown): string {
   if (expected instanceof avro.types.EnumType) return quoteForEnum(found);
   if (expected instanceof DecimalType && (typeof found === 'string' || typeof found === 'number')) {
     return describeDecimal(expected, found);
+  }
+  if (
+    (expected instanceof TimestampMillisType || expected instanceof LocalTimestampMillisType) &&
+    Number.isSafeInteger(found)
+  ) {
+    // Most often code that kept epoch milliseconds (Date.now()): say where the way out is.
+    const name = expected instanceof TimestampMillisType ? 'timestamp-millis' : 'local-timestamp-millis';
+    return `integer (epoch milliseconds? pass a Date, or build the types with plainLogicalTypes: ['${name}'])`;
   }
   return describeActual(found);
 }
