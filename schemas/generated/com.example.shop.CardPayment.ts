@@ -10,12 +10,14 @@ import type { AvroSchemaJson } from "../../src/index.js";
 /** Avro record `com.example.shop.CardPayment` (shop/order.avsc at /fields/8/type/1). */
 export interface CardPayment {
   last4: string;
+  /** Avro `decimal(12,2)` on `bytes`. */
   amount: string;
 }
 
 /** `CardPayment` as a producer writes it: fields with a default may be left out. */
 export interface CardPaymentInput {
   last4: string;
+  /** Avro `decimal(12,2)` on `bytes`. */
   amount: string;
 }
 

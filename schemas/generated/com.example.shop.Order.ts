@@ -19,13 +19,16 @@ import type { OrderStatus } from "./com.example.shop.OrderStatus.js";
  * Avro record `com.example.shop.Order` (shop/order.avsc).
  */
 export interface Order {
+  /** Avro `uuid` on `string`. */
   id: string;
   /** The customerManagement.avro.Customer id. */
   customerId: number;
+  /** Avro `timestamp-millis` on `long`. */
   placedAt: Date;
   /** @default "PLACED" */
   status: OrderStatus;
   lines: OrderLine[];
+  /** Avro `decimal(12,2)` on `bytes`. */
   total: string;
   shipTo: ComExampleShippingAddress;
   /** @default null */
@@ -37,19 +40,25 @@ export interface Order {
   payment: AvroUnion<{ "com.example.shop.CardPayment": CardPayment; "com.example.shop.BankTransfer": BankTransfer }> | null;
   /** @default {} */
   tags: Record<string, string>;
-  /** @default null */
+  /**
+   * Avro `date` on `int`.
+   * @default null
+   */
   deliveryDate: null | string;
 }
 
 /** `Order` as a producer writes it: fields with a default may be left out. */
 export interface OrderInput {
+  /** Avro `uuid` on `string`. */
   id: string;
   /** The customerManagement.avro.Customer id. */
   customerId: number;
+  /** Avro `timestamp-millis` on `long`. */
   placedAt: Date;
   /** @default "PLACED" */
   status?: OrderStatus;
   lines: OrderLineInput[];
+  /** Avro `decimal(12,2)` on `bytes`. */
   total: string;
   shipTo: ComExampleShippingAddressInput;
   /** @default null */
@@ -61,7 +70,10 @@ export interface OrderInput {
   payment?: AvroUnion<{ "com.example.shop.CardPayment": CardPaymentInput; "com.example.shop.BankTransfer": BankTransferInput }> | null;
   /** @default {} */
   tags?: Record<string, string>;
-  /** @default null */
+  /**
+   * Avro `date` on `int`.
+   * @default null
+   */
   deliveryDate?: null | string;
 }
 

@@ -11,6 +11,7 @@ import type { AvroSchemaJson } from "../../src/index.js";
 export interface OrderLine {
   sku: string;
   quantity: number;
+  /** Avro `decimal(10,2)` on `bytes`. */
   unitPrice: string;
 }
 
@@ -18,6 +19,7 @@ export interface OrderLine {
 export interface OrderLineInput {
   sku: string;
   quantity: number;
+  /** Avro `decimal(10,2)` on `bytes`. */
   unitPrice: string;
 }
 
