@@ -54,6 +54,32 @@ function describe(entry: SchemaEntry): string {
     : `Avro ${entry.kind} \`${entry.key}\` (${entry.location.file}${entry.location.pointer ? ` at ${entry.location.pointer}` : ''}).`;
 }
 
+/** `decimal(10,2)`, `timestamp-millis`: a logical type as the schema declares it. */
+function logicalName(node: Record<string, unknown>): string | undefined {
+  if (typeof node.logicalType !== 'string') return undefined;
+  if (node.logicalType !== 'decimal') return node.logicalType;
+  const scale = typeof node.scale === 'number' ? node.scale : 0;
+  return `decimal(${String(node.precision)},${scale})`;
+}
+
+/**
+ * A field's doc line for its logical types: the TypeScript type (`string`, `Date`, `number`) does not
+ * say which Avro type is behind it, and the reader of the generated code needs it (`total: string` is
+ * a decimal(10,2), so "12.555" will be refused). Direct and union branches; named types have their own.
+ */
+function logicalNote(fieldType: unknown): string | undefined {
+  const branches = Array.isArray(fieldType) ? fieldType : [fieldType];
+  const notes: string[] = [];
+  for (const branch of branches) {
+    if (typeof branch !== 'object' || branch === null || Array.isArray(branch)) continue;
+    const node = branch as Record<string, unknown>;
+    const name = logicalName(node);
+    const underlying = typeof node.type === 'string' ? node.type : undefined;
+    if (name && underlying) notes.push(`\`${name}\` on \`${underlying}\``);
+  }
+  return notes.length > 0 ? `Avro ${notes.join(', ')}.` : undefined;
+}
+
 function emitEntry(entry: SchemaEntry, input: EmitInput): GeneratedFile {
   const names = namesOf(input, entry.key);
   const type = entry.type;
@@ -72,8 +98,10 @@ function emitEntry(entry: SchemaEntry, input: EmitInput): GeneratedFile {
     const fields = type.fields.map((field, i) => {
       const fieldJson = json.fields?.[i] ?? {};
       const hasDefault = 'default' in fieldJson;
+      const logical = logicalNote(fieldJson.type);
       const fieldDoc = [
         ...(typeof fieldJson.doc === 'string' ? [fieldJson.doc] : []),
+        ...(logical ? [logical] : []),
         ...(hasDefault ? [`@default ${JSON.stringify(fieldJson.default)}`] : []),
       ];
       return { name: field.name, type: field.type, doc: fieldDoc, hasDefault };

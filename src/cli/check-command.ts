@@ -12,7 +12,14 @@ import { isNotFound } from '../registry/errors.js';
 import { SchemaRegistry } from '../registry/schema-registry.js';
 import { defineCommand, type Command } from './command.js';
 import { registryOptionsFrom } from './environment.js';
-import { standaloneSchema, subjectsFor, topLevelTypes } from './schema-selection.js';
+import {
+  describeStrategy,
+  standaloneSchema,
+  subjectsFor,
+  topLevelTypes,
+  type SubjectChoice,
+  type SubjectStrategy,
+} from './schema-selection.js';
 import { errorLine, stdoutStyle, type Style } from './style.js';
 
 const usage = `Usage: avrokit check <schema files or folders...> --against <where> [options]
@@ -32,8 +39,15 @@ applies them. Reports every incompatibility with its path, why it breaks readers
   --topics <file>          topic map, to derive subjects
   --registry-url <url>     the registry (default: SCHEMA_REGISTRY_URL)
   --format text|json|github  (default text; github writes workflow annotations)
+  --fail-if-nothing-checked  exit 2 when no type had a previous version to check against (for CI:
+                           a wrong subject or an empty --against then fails instead of passing)
 
-Exit codes: 0 compatible, 1 incompatible, 2 usage or input error.`;
+Every line names the subject and how it was named. When no type had a previous version, a warning
+says so and what was looked up; the exit code stays 0 (a type's first version has nothing to be
+compatible with) unless --fail-if-nothing-checked is given.
+
+Exit codes: 0 compatible, 1 incompatible, 2 usage or input error, or nothing checked with
+--fail-if-nothing-checked.`;
 
 interface Previous {
   readonly label: string;
@@ -51,14 +65,23 @@ interface TypeReport {
   readonly note?: string;
   /** The registry's own verdict, where it was asked. */
   readonly registryCompatible?: boolean;
+  /** With --against registry: the subject looked up, and how it was named. */
+  readonly subject?: string;
+  readonly strategy?: SubjectStrategy;
 }
 
-const unchecked = (entry: SchemaEntry, against: string, note: string): TypeReport => ({
+const unchecked = (
+  entry: SchemaEntry,
+  against: string,
+  note: string,
+  choice?: SubjectChoice,
+): TypeReport => ({
   name: entry.key,
   file: entry.location.file,
   against,
   result: undefined,
   note,
+  ...(choice ? { subject: choice.subject, strategy: choice.strategy } : {}),
 });
 
 const registryDisagrees = (r: TypeReport) =>
@@ -98,6 +121,7 @@ export const checkCommand: Command = defineCommand({
     topics: { type: 'string' },
     'registry-url': { type: 'string' },
     format: { type: 'string' },
+    'fail-if-nothing-checked': { type: 'boolean' },
   },
   async run(values, positionals) {
     if (positionals.length === 0) throw new UsageError('give the schema files or folders to check');
@@ -134,12 +158,17 @@ export const checkCommand: Command = defineCommand({
                 ),
               );
             }
-            for (const subject of subjects) {
-              const previous = await registered(registry, subject, level, next);
+            for (const choice of subjects) {
+              const previous = await registered(registry, choice, level, next);
               reports.push(
                 previous
-                  ? report(entry, next, previous)
-                  : unchecked(entry, `subject ${subject}`, 'not registered yet: nothing to check'),
+                  ? { ...report(entry, next, previous), subject: choice.subject, strategy: choice.strategy }
+                  : unchecked(
+                      entry,
+                      subjectLabel(choice),
+                      `${subjectLabel(choice)}: not registered yet: nothing to check`,
+                      choice,
+                    ),
               );
             }
           }
@@ -177,6 +206,10 @@ export const checkCommand: Command = defineCommand({
       process.stdout.write(render(reports, format, stdoutStyle()));
       if (reports.some(registryDisagrees))
         process.stderr.write('avrokit check: the registry and the local check disagree (see above)\n');
+      if (nothingChecked(reports)) {
+        process.stderr.write(nothingCheckedWarning(reports, against, values['fail-if-nothing-checked']));
+        if (values['fail-if-nothing-checked']) return 2;
+      }
       return compatible ? 0 : 1;
     } catch (err) {
       // Exit code 1 means incompatible: a registry that cannot be asked is not a verdict.
@@ -188,6 +221,42 @@ export const checkCommand: Command = defineCommand({
     }
   },
 });
+
+const subjectLabel = (c: SubjectChoice) => `subject ${c.subject} (${describeStrategy(c.strategy)})`;
+
+/** Types were given, and not one of them had a previous version: the check proved nothing. */
+const nothingChecked = (reports: readonly TypeReport[]) =>
+  reports.length > 0 && reports.every((r) => r.result === undefined);
+
+/**
+ * Loud, because a check that found nothing to compare passes: a CI job whose subjects are
+ * `<topic>-value` but which ran without --topics would otherwise stay green for ever.
+ */
+function nothingCheckedWarning(
+  reports: readonly TypeReport[],
+  against: string,
+  failing: boolean | undefined,
+): string {
+  const lines = [`avrokit check: ⚠ nothing was checked: no type has a previous version in ${against}`];
+  if (against === 'registry') {
+    lines.push('  looked up:');
+    for (const r of reports) {
+      lines.push(
+        `    ${r.name}: ${r.subject ? subjectLabel({ subject: r.subject, strategy: r.strategy! }) : r.note}`,
+      );
+    }
+    if (reports.some((r) => r.strategy === 'RecordNameStrategy'))
+      lines.push(
+        '  if the subjects are <topic>-value / <topic>-key, pass --topics <topic map> or --subject <subject>',
+      );
+  }
+  lines.push(
+    failing
+      ? '  exit code 2 (--fail-if-nothing-checked)'
+      : '  exit code 0: a first version has nothing to be compatible with; pass --fail-if-nothing-checked to fail instead',
+  );
+  return `${lines.join('\n')}\n`;
+}
 
 function topLevelOrAll(loaded: LoadedSchemas): SchemaEntry[] {
   // A previous version may have been nested in another file; any definition by that name will do.
@@ -206,10 +275,11 @@ function report(entry: SchemaEntry, next: AvroSchemaJson, previous: Previous): T
 
 async function registered(
   registry: SchemaRegistry,
-  subject: string,
+  choice: SubjectChoice,
   level: CompatibilityLevel | undefined,
   next: AvroSchemaJson,
 ): Promise<Previous | undefined> {
+  const { subject } = choice;
   let versions: number[];
   try {
     versions = await registry.listVersions(subject);
@@ -232,18 +302,30 @@ async function registered(
         () => undefined,
       );
   return {
-    label: `subject ${subject} (${wanted.length === 1 ? `version ${wanted[0]}` : `versions ${wanted.join(', ')}`})`,
+    label: `subject ${subject} (${wanted.length === 1 ? `version ${wanted[0]}` : `versions ${wanted.join(', ')}`}; ${describeStrategy(choice.strategy)})`,
     schemas,
     level: effective,
     ...(level === undefined && verdict !== undefined ? { registryVerdict: verdict } : {}),
   };
 }
 
+/** The report with each incompatibility's `why` and `fix`: the same text the human output prints. */
+function withExplanations(r: TypeReport): TypeReport {
+  if (!r.result) return r;
+  const checks = r.result.checks.map((c) => ({
+    ...c,
+    incompatibilities: c.incompatibilities.map((i) => ({ ...i, ...explain(i, c.direction) })),
+  }));
+  return { ...r, result: { ...r.result, checks } };
+}
+
 const verdict = (compatible: boolean | undefined) => (compatible ? 'compatible' : 'incompatible');
 
 function render(reports: readonly TypeReport[], format: string, style: Style): string {
   if (format === 'json') {
-    return `${JSON.stringify({ compatible: reports.every((r) => !r.result || r.result.compatible), types: reports }, null, 2)}\n`;
+    const compatible = reports.every((r) => !r.result || r.result.compatible);
+    const types = reports.map(withExplanations);
+    return `${JSON.stringify({ compatible, nothingChecked: nothingChecked(reports), types }, null, 2)}\n`;
   }
   const lines: string[] = [];
   for (const r of reports) {

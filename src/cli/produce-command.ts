@@ -26,7 +26,9 @@ as typed Avro records, with the topic map's key and value types and the Confluen
   --topic <topic>          the topic (must be in the topic map)
   --topics <file>          the topic map (topic → key and value types)
   --input <file>           read from a file (default: standard input)
-  --key-field <field>      take each record's key from this field of the value
+  --key-field <field>      take each record's key from this field of the value; without it every
+                           record has a null key (as with Java's producer), and a topic whose map
+                           declares a key gets a warning saying so
   --json-encoding natural|avro
                            natural (default): JSON as people write it —
                              {"id": 1, "price": "12.99", "at": "2026-03-01T09:30:00Z", "email": "a@b.c"}
@@ -93,8 +95,8 @@ function lineReader(topic: string, b: TopicBinding, encoding: JsonEncoding, keyF
       }
     }
     // What the serializer will check, checked now: a send that fails later would not stop the lines after it.
-    const issue = valueIssues(valueType, value)[0];
-    if (issue) throw new Mismatch(issue.path, `expected ${issue.expected}, got ${issue.actual}`);
+    const issues = valueIssues(valueType, value);
+    if (issues.length > 0) throw new Mismatch(issues);
     if (keyField === undefined) return { key: undefined, value };
     const keyJson = (json as Record<string, unknown>)[keyField];
     const at = `${keyField} (the key)`;
@@ -245,6 +247,16 @@ export const produceCommand: Command = defineCommand({
             (fields ? ` (its fields: ${fields.join(', ')})` : ''),
         );
       }
+    }
+    if (keyField === undefined && spec.key.kind !== 'none') {
+      // As Java's producer does with a record that has no key: it is sent with a null key (and so
+      // spread by the sticky partitioner). Said, because the map's key suggests keyed records.
+      const declared = spec.key.kind === 'raw' ? spec.key.type : spec.key.name;
+      process.stderr.write(
+        `avrokit produce: ${topic} has a ${declared} key in ${values.topics}, but no --key-field was given: ` +
+          `every record is sent with a null key, as Java's producer sends a record without one ` +
+          `(spread over the partitions, not by key); pass --key-field <field> to key them\n`,
+      );
     }
     const read = lineReader(topic, topicBinding, encoding, keyField);
 

@@ -1,7 +1,13 @@
 import avro from 'avsc';
 import type { AvroSchemaJson } from '../avro/avro-type.js';
 import { buildType } from '../schema/build.js';
-import { describeType } from '../serde/errors.js';
+import {
+  describeActual,
+  describeFound,
+  describeType,
+  formatIssues,
+  type ValueIssue,
+} from '../serde/errors.js';
 
 /**
  * How `avrokit produce` reads a JSON line:
@@ -14,35 +20,45 @@ import { describeType } from '../serde/errors.js';
  */
 export type JsonEncoding = 'natural' | 'avro';
 
-/** A JSON value that does not fit the schema at `path` (a field path such as `lines[1].sku`). */
+/**
+ * A line that does not fit the schema: every issue found in it (a field path such as `lines[1].sku`,
+ * what was expected, what was found), described as the serializer describes them (src/serde/errors.ts),
+ * so the library and the CLI word a bad value the same way. `path` is the first issue's.
+ */
 export class Mismatch extends Error {
-  constructor(
-    readonly path: string,
-    readonly problem: string,
-  ) {
-    super(`${path ? `field ${path}` : 'value'}: ${problem}`);
+  readonly issues: readonly ValueIssue[];
+  readonly path: string;
+
+  /** `new Mismatch(issues)`, or `new Mismatch(path, problem)` for what is not a value's shape (not JSON). */
+  constructor(issuesOrPath: readonly ValueIssue[] | string, problem?: string) {
+    const issues = typeof issuesOrPath === 'string' ? [] : issuesOrPath;
+    const path = typeof issuesOrPath === 'string' ? issuesOrPath : (issues[0]?.path ?? '');
+    super(issues.length > 0 ? formatIssues(issues) : `${path ? `field ${path}` : 'value'}: ${problem ?? ''}`);
+    this.issues = issues;
+    this.path = path;
   }
 }
 
-/** What a JSON value is, in words, without quoting it (it may be personal data). */
-function kindOf(json: unknown): string {
-  if (json === null) return 'null';
-  if (Array.isArray(json)) return 'an array';
-  if (typeof json === 'object') return 'an object';
-  if (typeof json === 'number') return Number.isInteger(json) ? 'an integer' : 'a number';
-  return `a ${typeof json}`;
-}
-
-/** A type's name for messages; logical types by their logical name (`decimal(10, 2)`, `uuid`). */
-function describe(type: avro.Type): string {
-  if (!type.typeName.startsWith('logical:')) return describeType(type);
-  const { precision, scale } = type as { precision?: number; scale?: number };
-  const name = type.typeName.slice('logical:'.length);
-  return name === 'decimal' && precision !== undefined ? `decimal(${precision}, ${scale ?? 0})` : name;
-}
+const issue = (path: string, expected: string, actual: string) => new Mismatch([{ path, expected, actual }]);
 
 const expected = (type: avro.Type, json: unknown, path: string) =>
-  new Mismatch(path, `expected ${describe(type)}, got ${kindOf(json)}`);
+  issue(path, describeType(type), describeFound(type, json));
+
+/** Runs each conversion, collecting every Mismatch's issues, so a line's problems are all reported. */
+function collecting<T>(steps: readonly (() => T)[]): T[] {
+  const issues: ValueIssue[] = [];
+  const out: T[] = [];
+  for (const step of steps) {
+    try {
+      out.push(step());
+    } catch (err) {
+      if (!(err instanceof Mismatch) || err.issues.length === 0) throw err;
+      issues.push(...err.issues);
+    }
+  }
+  if (issues.length > 0) throw new Mismatch(issues);
+  return out;
+}
 
 const join = (path: string, field: string) => (path ? `${path}.${field}` : field);
 
@@ -61,7 +77,7 @@ function instant(json: unknown, local: boolean, type: avro.Type, path: string): 
   const what = local
     ? 'a date-time (ISO-8601 without zone) or epoch milliseconds'
     : 'an ISO-8601 date-time or epoch milliseconds';
-  throw new Mismatch(path, `expected ${what} (${describe(type)}), got ${kindOf(json)}`);
+  throw issue(path, `${what} (${type.typeName.slice('logical:'.length)})`, describeActual(json));
 }
 
 /** Text of code points 0–255, one byte each (Avro's JSON encoding of bytes and fixed). */
@@ -77,17 +93,22 @@ function long(json: unknown, type: avro.Type, path: string): number | bigint {
   if (typeof json === 'string' && /^-?\d+$/.test(json)) value = BigInt(json);
   else if (typeof json === 'number' && Number.isSafeInteger(json)) value = BigInt(json);
   else if (typeof json === 'number' && Number.isInteger(json)) {
-    throw new Mismatch(
+    throw issue(
       path,
-      'a long beyond 2^53 is not exact as a JSON number: write it as a string of digits',
+      'a long as a string of digits (a JSON number beyond 2^53 is not exact)',
+      describeActual(json),
     );
   } else {
-    throw new Mismatch(path, `expected a long (an integer, or a string of digits), got ${kindOf(json)}`);
+    throw issue(path, 'a long (an integer, or a string of digits)', describeActual(json));
   }
   if (bigint) return value;
   // Numbers hold longs only where they are exact (±(2^53 − 1); the type refuses the rest).
   if (!type.isValid(Number(value)) || BigInt(Number(value)) !== value) {
-    throw new Mismatch(path, 'this long is too large for a number: generate the types with --longs bigint');
+    throw issue(
+      path,
+      describeType(type),
+      'a long beyond ±(2^53 − 1): generate the types with --longs bigint',
+    );
   }
   return Number(value);
 }
@@ -119,33 +140,32 @@ export function fromNaturalJson(type: avro.Type, json: unknown, path = ''): unkn
       const bytes = bytesFrom(json, type, path);
       const size = (type as avro.types.FixedType).size;
       if (bytes.length !== size)
-        throw new Mismatch(path, `expected ${size} bytes for ${type.name ?? 'fixed'}, got ${bytes.length}`);
+        throw issue(path, `${size} bytes for ${type.name ?? 'fixed'}`, `${bytes.length} bytes`);
       return bytes;
     }
     case 'enum': {
       const symbols = (type as avro.types.EnumType).symbols;
-      if (typeof json !== 'string' || !symbols.includes(json)) {
-        throw new Mismatch(
-          path,
-          // The name alone: describeType would list the symbols a second time.
-          `expected a symbol of ${type.name ?? 'enum'} (${symbols.join(', ')}), got ${typeof json === 'string' ? 'another string' : kindOf(json)}`,
-        );
-      }
+      if (typeof json !== 'string' || !symbols.includes(json)) throw expected(type, json, path);
       return json;
     }
     case 'array':
       if (!Array.isArray(json)) throw expected(type, json, path);
-      return json.map((item, i) =>
-        fromNaturalJson((type as avro.types.ArrayType).itemsType, item, `${path}[${i}]`),
+      return collecting(
+        json.map(
+          (item, i) => () => fromNaturalJson((type as avro.types.ArrayType).itemsType, item, `${path}[${i}]`),
+        ),
       );
     case 'map': {
       if (typeof json !== 'object' || json === null || Array.isArray(json)) throw expected(type, json, path);
       const values = (type as avro.types.MapType).valuesType;
       return Object.fromEntries(
-        Object.entries(json).map(([k, v]) => [
-          k,
-          fromNaturalJson(values, v, `${path}[${JSON.stringify(k)}]`),
-        ]),
+        collecting(
+          Object.entries(json).map(
+            ([k, v]) =>
+              () =>
+                [k, fromNaturalJson(values, v, `${path}[${JSON.stringify(k)}]`)] as const,
+          ),
+        ),
       );
     }
     case 'record':
@@ -162,9 +182,7 @@ export function fromNaturalJson(type: avro.Type, json: unknown, path = ''): unkn
     case 'logical:decimal': {
       // Exact text; a JSON number is taken as written (JSON.parse keeps up to 17 significant digits).
       const text = typeof json === 'number' ? String(json) : json;
-      if (typeof text !== 'string' || !type.isValid(text)) {
-        throw new Mismatch(path, `expected a ${describe(type)} as text like "12.99", got ${kindOf(json)}`);
-      }
+      if (typeof text !== 'string' || !type.isValid(text)) throw expected(type, json, path);
       return text;
     }
     default: {
@@ -179,18 +197,28 @@ function record(type: avro.types.RecordType, json: unknown, path: string): Recor
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw expected(type, json, path);
   const given = json as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const field of type.fields) {
+  const steps = type.fields.map((field) => () => {
     const at = join(path, field.name);
     if (given[field.name] === undefined) {
-      // Left out: avsc writes the field's default.
+      // Left out: avsc writes the field's default; without one, it is what the serializer would say.
       if (field.defaultValue() === undefined)
-        throw new Mismatch(at, `missing (${describeType(field.type)}, no default)`);
-      continue;
+        throw issue(at, describeType(field.type), describeActual(undefined));
+      return;
     }
     out[field.name] = fromNaturalJson(field.type, given[field.name], at);
+  });
+  const names = type.fields.map((f) => f.name);
+  const fields = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
+  for (const unknown of Object.keys(given).filter((k) => !names.includes(k))) {
+    steps.push(() => {
+      throw issue(
+        join(path, unknown),
+        `a field of ${type.name ?? 'the record'} (${fields})`,
+        'a field it does not have',
+      );
+    });
   }
-  const unknown = Object.keys(given).find((k) => !type.fields.some((f) => f.name === k));
-  if (unknown !== undefined) throw new Mismatch(join(path, unknown), `not a field of ${describeType(type)}`);
+  collecting(steps);
   return out;
 }
 
@@ -220,9 +248,10 @@ function wrappedUnion(type: avro.types.WrappedUnionType, json: unknown, path: st
   if (json === null && type.types.some((b) => b.typeName === 'null')) return null;
   const named = namedBranch(type.types, json);
   if (!named) {
-    throw new Mismatch(
+    throw issue(
       path,
-      `expected one of ${type.types.map((b) => `{"${b.branchName ?? b.typeName}": …}`).join(', ')}, got ${kindOf(json)}`,
+      `one of ${type.types.map((b) => `{"${b.branchName ?? b.typeName}": …}`).join(', ')}`,
+      describeActual(json),
     );
   }
   const [branch, inner] = named;

@@ -57,6 +57,26 @@ function namedTypesIn(schema: unknown, namespace = '', names = new Set<string>()
   return names;
 }
 
+/** How a subject was named: given with `--subject`, `<topic>-value`/`-key` from `--topics`, or the full name. */
+export type SubjectStrategy = 'subject-option' | 'TopicNameStrategy' | 'RecordNameStrategy';
+
+export interface SubjectChoice {
+  readonly subject: string;
+  readonly strategy: SubjectStrategy;
+}
+
+/** The strategy, as every line of `check` and `register` names it. */
+export function describeStrategy(strategy: SubjectStrategy): string {
+  switch (strategy) {
+    case 'subject-option':
+      return 'given with --subject';
+    case 'TopicNameStrategy':
+      return 'TopicNameStrategy, <topic>-value/-key from --topics';
+    case 'RecordNameStrategy':
+      return 'RecordNameStrategy, the full name: the default without --topics or --subject';
+  }
+}
+
 /**
  * The subjects each type goes under: `--subject` (one type), `<topic>-value`/`<topic>-key` from a topic
  * map, or else its full name (RecordNameStrategy).
@@ -66,10 +86,10 @@ export async function subjectsFor(
   types: readonly SchemaEntry[],
   subject: string | undefined,
   topicsFile: string | undefined,
-): Promise<Map<string, string[]>> {
-  const subjects = new Map<string, string[]>();
+): Promise<Map<string, SubjectChoice[]>> {
+  const subjects = new Map<string, SubjectChoice[]>();
   if (subject) {
-    subjects.set(subjectType(loaded, types).key, [subject]);
+    subjects.set(subjectType(loaded, types).key, [{ subject, strategy: 'subject-option' }]);
     return subjects;
   }
   if (topicsFile) {
@@ -79,12 +99,13 @@ export async function subjectsFor(
         ['key', spec.key.kind === 'avro' ? spec.key.name : undefined],
       ] as const) {
         if (name !== undefined && types.some((t) => t.key === name)) {
-          subjects.set(name, [...(subjects.get(name) ?? []), `${spec.topic}-${part}`]);
+          const choice: SubjectChoice = { subject: `${spec.topic}-${part}`, strategy: 'TopicNameStrategy' };
+          subjects.set(name, [...(subjects.get(name) ?? []), choice]);
         }
       }
     }
     return subjects;
   }
-  for (const t of types) subjects.set(t.key, [t.key]);
+  for (const t of types) subjects.set(t.key, [{ subject: t.key, strategy: 'RecordNameStrategy' }]);
   return subjects;
 }

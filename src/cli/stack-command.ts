@@ -78,7 +78,10 @@ export const stackCommand: Command = defineCommand({
           `started Kafka ${result.versions?.kafka}${result.nodes === 1 ? '' : ` (${result.nodes} nodes)`} and Apicurio Registry ${result.versions?.registry} in ${seconds}s: ${where}`,
         );
       }
-      process.stdout.write(exportLines(result.endpoints));
+      // Another cluster's exports carry no state directory: nothing of it lives here.
+      process.stdout.write(
+        exportLines(result.endpoints, result.outcome === 'external' ? undefined : options.stateDir),
+      );
       return 0;
     }
     if (action === 'down') {

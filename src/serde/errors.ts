@@ -1,5 +1,10 @@
 import avro from 'avsc';
-import { DecimalType, describeLogicalValue } from '../avro/logical-types.js';
+import {
+  DecimalType,
+  describeLogicalValue,
+  LocalTimestampMillisType,
+  TimestampMillisType,
+} from '../avro/logical-types.js';
 import { exactLongType } from '../avro/long.js';
 import { AvrokitError, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
 
@@ -15,7 +20,8 @@ export interface ValueIssue {
   readonly expected: string;
   /**
    * The kind of what was found, never the value itself (it may be personal data) — except a string
-   * given for an enum, quoted (shortened) beside the symbols it should have been.
+   * given for an enum, quoted (shortened) beside the symbols it should have been, and a decimal,
+   * quoted with what is wrong with its digits (`string "12.555": 3 digits after the point, at most 2`).
    */
   readonly actual: string;
 }
@@ -59,8 +65,59 @@ const MAX_QUOTED = 40;
 /** An enum's symbols are part of its schema, so a string given for one is safe to quote (shortened). */
 function quoteForEnum(value: unknown): string {
   if (typeof value !== 'string') return describeActual(value);
-  const text = value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value;
-  return `string ${JSON.stringify(text)}`;
+  return `string ${quote(value)}`;
+}
+
+/** The sign, whole and fractional digits of decimal text, as the decimal type reads it. */
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * What is wrong with a decimal given as text (or a JSON number): the digits after the point against
+ * the scale, then all digits against the precision. The text is quoted: an amount that does not fit
+ * its schema is what the reader needs to see to fix it.
+ */
+function describeDecimal(type: DecimalType, value: string | number): string {
+  const text = String(value);
+  const shown = typeof value === 'number' ? `number ${text}` : `string ${quote(text)}`;
+  const match = DECIMAL_TEXT.exec(text);
+  if (!match) return `${shown}: not a decimal number (digits, an optional "-" and ".")`;
+  const fraction = match[3] ?? '';
+  if (fraction.length > type.scale) {
+    return `${shown}: ${fraction.length} digit${fraction.length === 1 ? '' : 's'} after the point, at most ${type.scale}`;
+  }
+  const whole = match[2]!.replace(/^0+/, '');
+  const digits = whole.length + type.scale;
+  if (digits > type.precision) {
+    const most = type.precision - type.scale;
+    return `${shown}: ${whole.length} digit${whole.length === 1 ? '' : 's'} before the point, at most ${most}`;
+  }
+  // The digits fit: what is wrong is the number itself (the library takes decimals as exact text).
+  return typeof value === 'number' ? `${shown}: a decimal is text, "${text}" (exact)` : shown;
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text);
+}
+
+/**
+ * What was found where `expected` was wanted, as every message about a bad value says it (the
+ * serializer's and `avrokit produce`'s): its kind, or for an enum and a decimal the quoted text and
+ * what is wrong with it.
+ */
+export function describeFound(expected: avro.Type, found: unknown): string {
+  if (expected instanceof avro.types.EnumType) return quoteForEnum(found);
+  if (expected instanceof DecimalType && (typeof found === 'string' || typeof found === 'number')) {
+    return describeDecimal(expected, found);
+  }
+  if (
+    (expected instanceof TimestampMillisType || expected instanceof LocalTimestampMillisType) &&
+    Number.isSafeInteger(found)
+  ) {
+    // Most often code that kept epoch milliseconds (Date.now()): say where the way out is.
+    const name = expected instanceof TimestampMillisType ? 'timestamp-millis' : 'local-timestamp-millis';
+    return `integer (epoch milliseconds? pass a Date, or build the types with plainLogicalTypes: ['${name}'])`;
+  }
+  return describeActual(found);
 }
 
 /**
@@ -134,7 +191,7 @@ export function valueIssues(type: avro.Type, value: unknown): ValueIssue[] {
         issues.push({
           path: formatPath(path),
           expected: describeType(expected),
-          actual: expected instanceof avro.types.EnumType ? quoteForEnum(found) : describeActual(found),
+          actual: describeFound(expected, found),
         });
       },
     });

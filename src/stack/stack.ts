@@ -430,17 +430,22 @@ export async function stackDown(
 }
 
 /** Shell lines that point every avrokit command and test at these endpoints: `eval "$(avrokit stack up)"`. */
-export function exportLines(endpoints: ClusterEndpoints): string {
-  return exportVariables(endpoints)
+export function exportLines(endpoints: ClusterEndpoints, stateDir?: string): string {
+  return exportVariables(endpoints, stateDir)
     .map(([name, value]) => `export ${name}=${shellQuote(value)}\n`)
     .join('');
 }
 
-/** The variables {@link exportLines} sets, as name and value. */
-export function exportVariables(endpoints: ClusterEndpoints): Array<[string, string]> {
+/**
+ * The variables {@link exportLines} sets, as name and value. `stateDir`, for a stack started (or found
+ * running) here, is exported too: `stack status` and `stack down` in the shell that evaluated the lines
+ * then look in the directory `up` used, not the default one (where they would call it external).
+ */
+export function exportVariables(endpoints: ClusterEndpoints, stateDir?: string): Array<[string, string]> {
   const lines: Array<[string, string]> = [
     ['KAFKA_BROKERS', endpoints.brokers.join(',')],
     ['SCHEMA_REGISTRY_URL', endpoints.registryUrl],
+    ...(stateDir === undefined ? [] : ([['AVROKIT_STACK_DIR', stateDir]] as Array<[string, string]>)),
   ];
   const { secure } = endpoints;
   if (secure) {

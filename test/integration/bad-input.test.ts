@@ -28,7 +28,7 @@ import {
 } from '../../src/index.js';
 import { readTopicMap } from '../../src/schema/topic-map.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { testCluster, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, testCluster, uniqueName } from '../support/cluster.js';
 import { FakeRegistry } from '../support/fake-registry.js';
 
 const cluster = testCluster();
@@ -1137,13 +1137,8 @@ before(async () => {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: [
-        { topic: mainTopic, numPartitions: 3 },
-        { topic: keylessTopic, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicEverywhere(kafka, admin, { topic: mainTopic, numPartitions: 3 });
+    await createTopicEverywhere(kafka, admin, { topic: keylessTopic, numPartitions: 1 });
   } finally {
     await admin.disconnect();
   }

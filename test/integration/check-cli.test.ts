@@ -97,7 +97,10 @@ test('--against registry uses the registered versions and the subject level', as
   await registry.setCompatibility('BACKWARD', subject);
   const backward = runCli(['check', v3File, '--against', 'registry', '--subject', subject], env);
   assert.equal(backward.status, 0, backward.stdout + backward.stderr);
-  assert.match(backward.stdout, /✔ a\.Account — BACKWARD against subject .* \(version 2\): compatible/);
+  assert.match(
+    backward.stdout,
+    /✔ a\.Account — BACKWARD against subject .* \(version 2; given with --subject\): compatible/,
+  );
   // The registry was asked too, and agreed.
   assert.match(backward.stdout, /the registry agrees/);
 
@@ -106,7 +109,7 @@ test('--against registry uses the registered versions and the subject level', as
   assert.equal(transitive.status, 1, transitive.stdout + transitive.stderr);
   assert.match(
     transitive.stdout,
-    /BACKWARD_TRANSITIVE against subject .* \(versions 1, 2\): 1 incompatibility/,
+    /BACKWARD_TRANSITIVE against subject .* \(versions 1, 2; given with --subject\): 1 incompatibility/,
   );
 });
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import avro from 'avsc';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { testCluster, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, testCluster, uniqueName } from '../support/cluster.js';
 
 const cluster = testCluster();
 const kafka = new Kafka({
@@ -56,7 +56,7 @@ test('a record framed with a registered schema id goes through Kafka and decodes
   header.writeUInt32BE(registered.id, 1);
   const framed = Buffer.concat([header, type.toBuffer(customer)]);
 
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 1 });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const [written] = await producer.send({ topic, acks: -1, messages: [{ key: 'France', value: framed }] });

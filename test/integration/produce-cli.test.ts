@@ -8,7 +8,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { avroTypes } from '../../schemas/generated/index.js';
 import { createAvroType, javaDefaultPartition, SchemaRegistry } from '../../src/index.js';
 import { runCli, runCliOnTerminal } from '../support/cli.js';
-import { testCluster, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, testCluster, uniqueName } from '../support/cluster.js';
 import { repoRoot } from '../support/typescript.js';
 
 const cluster = testCluster();
@@ -41,12 +41,12 @@ test('register puts each type under its subject, again gives the same id, and an
   const subject = uniqueName('register-value');
   const first = runCli(['register', customerFile, '--subject', subject], env);
   assert.equal(first.status, 0, first.stderr);
-  const id = Number(/schema id (\d+), version 1/.exec(first.stdout)?.[1]);
+  const id = Number(/ registered as version 1, schema id (\d+)/.exec(first.stdout)?.[1]);
   assert.ok(id > 0, first.stdout);
   assert.equal((await registry.getLatest(subject)).id, id);
   assert.match(
     runCli(['register', customerFile, '--subject', subject], env).stdout,
-    new RegExp(`schema id ${id}, version 1`),
+    new RegExp(`already registered as version 1, schema id ${id} `),
   );
 
   await registry.setCompatibility('BACKWARD', subject);
@@ -86,7 +86,9 @@ test('register --subject registers the type that uses types from the other files
   assert.equal(run.status, 0, run.stderr);
   assert.match(
     run.stdout,
-    new RegExp(`^✔ ${subject}: com\\.example\\.shop\\.Order registered, schema id \\d+, version 1\n$`),
+    new RegExp(
+      `^✔ ${subject}: com\\.example\\.shop\\.Order registered as version 1, schema id \\d+ \\(subject given with --subject\\)\n$`,
+    ),
   );
   const registered = JSON.parse((await registry.getLatest(subject)).schema) as {
     name: string;
@@ -106,7 +108,7 @@ test('register --subject registers the type that uses types from the other files
 
 test('produce sends JSON lines as typed records, keyed by a field, partitioned as Java would', async () => {
   const topic = uniqueName('produce');
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 3 });
   const topicsFile = join(scratch, `${topic}.json`);
   writeFileSync(
     topicsFile,
@@ -156,7 +158,7 @@ async function topicFor(
   key?: string,
 ): Promise<{ topic: string; topicsFile: string }> {
   const topic = uniqueName(prefix);
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 1 });
   const topicsFile = join(scratch, `${topic}.json`);
   writeFileSync(topicsFile, JSON.stringify({ [topic]: { value, ...(key ? { key } : {}) } }));
   return { topic, topicsFile };
@@ -203,7 +205,7 @@ test('produce stops at the first invalid line: nothing after it is sent, exit 1,
   assert.match(run.stderr, /2 records sent to /);
   assert.match(
     run.stderr,
-    /^avrokit: line 3 is not a valid customerManagement\.avro\.Customer: field name: expected string, got an integer \[CLI_INVALID_RECORD\]$/m,
+    /^avrokit: line 3 is not a valid customerManagement\.avro\.Customer: field name: expected string, got integer \[CLI_INVALID_RECORD\]$/m,
   );
   assert.match(run.stderr, /nothing after line 3 was sent/);
   assert.equal(await highWatermark(topic), '2');
@@ -219,10 +221,13 @@ test('--skip-invalid sends the valid lines and reports every invalid line number
   assert.equal(run.status, 1, run.stderr);
   assert.match(
     run.stderr,
-    /line 3 is not a valid customerManagement\.avro\.Customer: field name: missing \(string, no default\) \[CLI_INVALID_RECORD\]/,
+    /line 3 is not a valid customerManagement\.avro\.Customer: field name: expected string, got undefined \(missing\) \[CLI_INVALID_RECORD\]/,
   );
   assert.match(run.stderr, /line 7 is not a valid customerManagement\.avro\.Customer: value: not JSON/);
-  assert.match(run.stderr, /line 9 .*: field emial: not a field of customerManagement\.avro\.Customer/);
+  assert.match(
+    run.stderr,
+    /line 9 .*: field emial: expected a field of customerManagement\.avro\.Customer \(id, name, email\), got a field it does not have/,
+  );
   assert.match(run.stderr, /7 records sent to /);
   assert.match(run.stderr, /3 invalid lines skipped: 3, 7, 9\n/);
   assert.equal(await highWatermark(topic), '7');
@@ -293,7 +298,8 @@ test('natural JSON by default: decimals as text, timestamps as ISO-8601 or epoch
     note: null,
   });
 
-  // A wrong enum symbol or a decimal with too many digits: short messages naming the field, no schema dump.
+  // A wrong enum symbol or a decimal with too many digits: short messages naming the field, no schema
+  // dump, worded as the serializer words them; every issue of a line, not the first.
   const bad = produce(
     schemaFile,
     topicsFile,
@@ -304,19 +310,27 @@ test('natural JSON by default: decimals as text, timestamps as ISO-8601 or epoch
       JSON.stringify({ id, amount: '12.99', at: 0, day: '2026-03-01', sequence: 1, status: 'LOST' }),
       JSON.stringify({ id, amount: '12.999', at: 0, day: '2026-03-01', sequence: 1, status: 'OPEN' }),
       JSON.stringify({ id, amount: '1', at: 'yesterday', day: '2026-03-01', sequence: 1, status: 'OPEN' }),
+      JSON.stringify({ id, amount: '1', at: 0, day: '2026-03-01', status: 'SHIPPED' }),
     ]),
   );
   assert.equal(bad.status, 1);
   assert.match(
     bad.stderr,
-    /line 1 .*: field status: expected a symbol of test\.produce\.Status \(OPEN, PAID\), got another string \[CLI_INVALID_RECORD\]\n/,
+    /line 1 .*: field status: expected enum test\.produce\.Status \(one of OPEN, PAID\), got string "LOST" \[CLI_INVALID_RECORD\]\n/,
   );
   assert.match(
     bad.stderr,
-    /line 2 .*: field amount: expected a decimal\(10, 2\) as text like "12\.99", got a string/,
+    /line 2 .*: field amount: expected decimal\(10,2\) \(text with at most 10 digits, 2 of them after the point, e\.g\. "1\.50"\), got string "12\.999": 3 digits after the point, at most 2 \[/,
   );
   assert.match(bad.stderr, /line 3 .*: field at: expected an ISO-8601 date-time or epoch milliseconds/);
-  for (const line of bad.stderr.split('\n')) assert.ok(line.length < 220, `a short line: ${line}`);
+  assert.match(
+    bad.stderr,
+    /line 4 .*: field sequence: expected long .*, got undefined \(missing\); field status: expected enum test\.produce\.Status \(one of OPEN, PAID\), got string "SHIPPED" \[/,
+  );
+  for (const line of bad.stderr.split('\n')) {
+    const issues = line.split('; ').length;
+    assert.ok(line.length < 250 * issues, `a short line for each issue: ${line}`);
+  }
   assert.doesNotMatch(bad.stderr, /"fields"|"symbols"/, 'no schema in the messages');
 });
 
@@ -362,7 +376,7 @@ test('--json-encoding avro takes Avro JSON as kafka-avro-console-producer does (
   assert.equal(refused.status, 1);
   assert.match(
     refused.stderr,
-    /line 1 .*: field note: expected one of \{"null": …\}, \{"string": …\}, got a string/,
+    /line 1 .*: field note: expected one of \{"null": …\}, \{"string": …\}, got string/,
   );
 });
 

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { topics as generatedTopics, type TopicMap } from '../../schemas/generated/index.js';
 import { createProducer, isAvrokitError, SchemaRegistry, type Topics } from '../../src/index.js';
-import { readTopic, testCluster, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, readTopic, testCluster, uniqueName } from '../support/cluster.js';
 import { RegistryProxy } from '../support/registry-proxy.js';
 
 const cluster = testCluster();
@@ -25,7 +25,7 @@ after(() => admin.disconnect());
 
 async function customersTopic(): Promise<{ name: string; topics: Topics<CustomersMap> }> {
   const name = uniqueName('registry-outage');
-  await admin.createTopics({ topics: [{ topic: name, numPartitions: 2 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic: name, numPartitions: 2 });
   return { name, topics: { [name]: generatedTopics.customers } as Topics<CustomersMap> };
 }
 

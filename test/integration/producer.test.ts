@@ -16,7 +16,13 @@ import {
   type Topics,
 } from '../../src/index.js';
 import { registerCompressionCodecs } from '../../src/kafka/compression.js';
-import { readTopic, readZigZagInt, testCluster, uniqueName } from '../support/cluster.js';
+import {
+  createTopicEverywhere,
+  readTopic,
+  readZigZagInt,
+  testCluster,
+  uniqueName,
+} from '../support/cluster.js';
 import { javaPartitions } from '../support/java-oracle.js';
 
 const cluster = testCluster();
@@ -44,7 +50,7 @@ async function customersTopic(
   partitions: number,
 ): Promise<{ name: string; topics: Topics<CustomersMap> }> {
   const name = uniqueName(prefix);
-  await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic: name, numPartitions: partitions });
   return { name, topics: { [name]: generatedTopics.customers } as Topics<CustomersMap> };
 }
 

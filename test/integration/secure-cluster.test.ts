@@ -28,7 +28,7 @@ import {
 import { secureMaterialPaths } from '../../src/stack/secure-material.js';
 import { resolveStackOptions } from '../../src/stack/options.js';
 import { runCli, runCliAsync, type CliResult } from '../support/cli.js';
-import { readTopic, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, readTopic, uniqueName } from '../support/cluster.js';
 import { secureTestCluster, type SecureTestCluster } from '../support/secure-cluster.js';
 import { repoRoot } from '../support/typescript.js';
 
@@ -98,7 +98,7 @@ function secureRegistry(
 
 async function customersTopic(prefix: string): Promise<{ name: string; topics: Topics<CustomersMap> }> {
   const name = uniqueName(prefix);
-  await admin.createTopics({ topics: [{ topic: name, numPartitions: 2 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic: name, numPartitions: 2 });
   return { name, topics: { [name]: generatedTopics.customers } as Topics<CustomersMap> };
 }
 
@@ -257,7 +257,7 @@ test('mutual TLS: behind nginx, the registry client and avrokit register present
     ),
   );
   assert.equal(cli.status, 0, cli.stderr);
-  assert.match(cli.stdout, /schema id \d+, version 1/);
+  assert.match(cli.stdout, /registered as version 1, schema id \d+/);
 });
 
 /** A CA that did not sign the stack's certificates: the first of Node's bundled public roots. */
@@ -368,7 +368,7 @@ test('avrokit topics create, produce, register and check work over SASL_SSL and 
   const subject = uniqueName('secure-cli-value');
   const register = collectCli(runCli(['register', customerFile, '--subject', subject], secureCliEnv()));
   assert.equal(register.status, 0, register.stderr);
-  assert.match(register.stdout, /schema id \d+, version 1/);
+  assert.match(register.stdout, /registered as version 1, schema id \d+/);
   const check = collectCli(
     runCli(['check', customerFile, '--against', 'registry', '--subject', subject], secureCliEnv()),
   );
@@ -378,7 +378,7 @@ test('avrokit topics create, produce, register and check work over SASL_SSL and 
 
 test('avrokit produce with a wrong password or CA fails with the typed error, and says so without the secret', async () => {
   const topic = uniqueName('secure-cli-wrong');
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await createTopicEverywhere(kafka, admin, { topic, numPartitions: 1 });
   const { topicsFile, input } = cliInput(topic, 3);
   const produce = (env: NodeJS.ProcessEnv) =>
     runCliAsync(

@@ -49,7 +49,8 @@ if (cluster.stack === 'local') {
     const after = runCli(['stack', 'status'], withoutCluster);
     assert.equal(up.status, 0, up.stderr);
     assert.match(up.stderr, /already running/);
-    assert.equal(up.stdout, exportsOf(cluster) + secureExportsOf(process.env));
+    const stateDir = `export AVROKIT_STACK_DIR=${resolveStackOptions(withoutCluster).stateDir}\n`;
+    assert.equal(up.stdout, exportsOf(cluster) + stateDir + secureExportsOf(process.env));
     // The version the stack was started with: the default, or AVROKIT_KAFKA_VERSION.
     const kafka = resolveStackOptions().kafkaVersion;
     assert.ok(before.stdout.startsWith(`running: Kafka ${kafka} (pid `), before.stdout);

@@ -8,12 +8,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { topics as generated } from '../../schemas/generated/index.js';
 import { createProducer, SchemaRegistry } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
-import { testCluster, uniqueName } from '../support/cluster.js';
+import { testCluster, topicKnownEverywhere, uniqueName } from '../support/cluster.js';
 
 const cluster = testCluster();
 const env = { ...process.env, KAFKA_BROKERS: cluster.brokers.join(',') };
 const scratch = mkdtempSync(join(tmpdir(), 'avrokit-topics-test-'));
-const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+const kafka = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
 const registry = new SchemaRegistry({ url: cluster.registryUrl });
 after(async () => {
   await admin.disconnect();
@@ -23,6 +24,8 @@ after(async () => {
 
 async function partitionsOf(topic: string): Promise<number> {
   await admin.connect();
+  // The CLI's node may know the topic before the one kafkajs asks here.
+  await topicKnownEverywhere(kafka, topic, 1);
   const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
   return topics[0]?.partitions.length ?? 0;
 }

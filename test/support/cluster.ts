@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 
 export interface TestCluster {
   readonly brokers: string[];
@@ -97,4 +98,98 @@ export async function readTopic(
     await consumer.disconnect();
   }
   return records;
+}
+
+/**
+ * Creates a topic and resolves once every node of the cluster answers metadata for it with a leader
+ * for each partition. kafkajs' `waitForLeaders` asks one node and gives up on any error but
+ * LEADER_NOT_AVAILABLE, while the nodes learn of a new topic one after the other: a node that has not
+ * yet answers UNKNOWN_TOPIC_OR_PARTITION, and a test's next metadata, offsets or config request may
+ * land on it (kafkajs picks a node at random). On a busy machine that window is wide enough to fail.
+ */
+export async function createTopicEverywhere(
+  kafka: Kafka,
+  admin: Admin,
+  topic: ITopicConfig,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await admin.createTopics({ topics: [topic], waitForLeaders: false });
+  const partitions = topic.numPartitions !== undefined && topic.numPartitions > 0 ? topic.numPartitions : 1;
+  await topicKnownEverywhere(kafka, topic.topic, partitions, timeoutMs);
+}
+
+/** A kafkajs broker as `topicKnownEverywhere` uses it: its own Metadata request to that one node. */
+interface NodeBroker {
+  metadata(topics: string[]): Promise<{
+    topicMetadata: { topic: string; partitionMetadata: { partitionId: number; leader: number }[] }[];
+  }>;
+}
+
+interface NodeCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  getNodeIds(): (string | number)[];
+  findBroker(query: { nodeId: string | number }): Promise<NodeBroker>;
+}
+
+/**
+ * Waits until each node (as the cluster's metadata lists them) answers metadata for `topic` with at
+ * least `partitions` partitions, each with a leader; retriable answers (UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, a
+ * node not reachable yet) are asked again until `timeoutMs`, anything else fails at once. kafkajs'
+ * admin cannot address one node, so this uses the Cluster internal src/producer/kafka-bridge.ts
+ * documents (kafkajs 2.2.x is frozen).
+ */
+export async function topicKnownEverywhere(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const symbol = Object.getOwnPropertySymbols(kafka).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
+  const factory = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
+  if (typeof factory !== 'function') throw new Error('this kafkajs release has no createCluster internal');
+  // No auto-creation: asking a node that has not heard of the topic must not create it with defaults.
+  const cluster = (factory as (o: object) => NodeCluster)({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: null,
+  });
+  const deadline = Date.now() + timeoutMs;
+  let waitingFor: string;
+  try {
+    await cluster.connect();
+    for (;;) {
+      try {
+        await cluster.refreshMetadata();
+        const pending: string[] = [];
+        for (const nodeId of cluster.getNodeIds()) {
+          const broker = await cluster.findBroker({ nodeId });
+          const answer = await broker.metadata([topic]).then(
+            (m) => m.topicMetadata.find((t) => t.topic === topic),
+            (err: unknown) => {
+              if ((err as { retriable?: boolean }).retriable !== true) throw err;
+              return undefined;
+            },
+          );
+          const led = answer?.partitionMetadata.every((p) => p.leader >= 0) ?? false;
+          if (!answer || answer.partitionMetadata.length < partitions || !led) pending.push(`node ${nodeId}`);
+        }
+        if (pending.length === 0) return;
+        waitingFor = pending.join(', ');
+      } catch (err) {
+        if ((err as { retriable?: boolean }).retriable !== true) throw err;
+        waitingFor = `the cluster (${(err as Error).message})`;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${topic}: ${waitingFor} did not know the topic and its leaders within ${timeoutMs} ms`,
+        );
+      }
+      await sleep(100);
+    }
+  } finally {
+    await cluster.disconnect().catch(() => undefined);
+  }
 }

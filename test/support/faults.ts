@@ -25,7 +25,7 @@ import {
   type NodeStopSignal,
 } from '../../src/stack/index.js';
 import { resolveStackOptions, type StackOptions } from '../../src/stack/options.js';
-import { readTopic, readZigZagInt, uniqueName } from './cluster.js';
+import { createTopicEverywhere, readTopic, readZigZagInt, uniqueName } from './cluster.js';
 import { SeededRandom } from './random.js';
 
 /**
@@ -146,19 +146,13 @@ export class FaultCluster {
     configEntries: { name: string; value: string }[] = [],
   ): Promise<{ name: string; topics: Topics<CustomersMap> }> {
     const name = uniqueName(prefix);
-    // kafkajs' waitForLeaders (its default) gives up when a node answers UNKNOWN_TOPIC_OR_PARTITION
-    // (3 nodes learn of a new topic one after the other): it is turned off, and every leader awaited here.
-    await this.adminClient.createTopics({
-      topics: [{ topic: name, numPartitions: partitions, configEntries }],
-      waitForLeaders: false,
+    // Every node must know the topic and its leaders before a test asks any of them (kafkajs picks the
+    // node): 3 nodes learn of a new topic one after the other.
+    await createTopicEverywhere(this.kafka, this.adminClient, {
+      topic: name,
+      numPartitions: partitions,
+      configEntries,
     });
-    const deadline = Date.now() + 60_000;
-    for (let p = 0; p < partitions; p++) {
-      while ((await this.leaderOf(name, p).catch(() => undefined)) === undefined) {
-        if (Date.now() > deadline) throw new Error(`${name}-${p} got no leader within 60 s`);
-        await sleep(100);
-      }
-    }
     return { name, topics: { [name]: generatedTopics.customers } as Topics<CustomersMap> };
   }
 

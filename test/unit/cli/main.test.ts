@@ -55,7 +55,7 @@ test('a usage error is one line with its code and where the help is, never the w
     ],
     [
       ['topics', 'delete'],
-      /^expected topics create \(got delete\)$/,
+      /^expected topics create or topics list \(got delete\)$/,
       'run avrokit topics --help for its options',
     ],
     [

@@ -34,12 +34,19 @@ function packedFiles(): string[] {
 
 const files = packedFiles();
 
-test('the tarball holds LICENSE, README, package.json and dist/ — no source maps pointing at sources it lacks', () => {
+test('the tarball holds LICENSE, README, package.json, docs/ and dist/ — no source maps pointing at sources it lacks', () => {
   assert.ok(files.includes('LICENSE') && files.includes('README.md') && files.includes('package.json'));
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'));
   assert.ok(files.includes('dist/src/cli/main.js'), 'the avrokit bin');
+  // The README and the CLI's help point into docs/: they ship with the package.
+  assert.ok(files.includes('docs/producer.md') && files.includes('docs/migrating.md'));
   assert.deepEqual(
-    files.filter((f) => !f.startsWith('dist/') && !['LICENSE', 'README.md', 'package.json'].includes(f)),
+    files.filter(
+      (f) =>
+        !f.startsWith('dist/') &&
+        !/^docs\/[\w-]+\.md$/.test(f) &&
+        !['LICENSE', 'README.md', 'package.json'].includes(f),
+    ),
     [],
   );
   assert.deepEqual(
