@@ -28,7 +28,7 @@ import { runJavaSource } from '../support/java.js';
 import { ensureKafka } from '../../src/stack/artifacts.js';
 import { resolveStackOptions } from '../../src/stack/options.js';
 import { findMaven } from '../../src/stack/toolchain.js';
-import { uniqueName } from '../support/cluster.js';
+import { topicKnownEverywhere, uniqueName } from '../support/cluster.js';
 import { topics as generatedTopics } from '../../schemas/generated/index.js';
 import type { Topics } from '../../src/index.js';
 
@@ -282,9 +282,7 @@ test('a replication-factor-1 topic offline beside a live topic whose leader move
     ],
     waitForLeaders: false,
   });
-  for (const topic of [offline, live]) {
-    while ((await cluster.leaderOf(topic, 0).catch(() => undefined)) === undefined) await sleep(100);
-  }
+  for (const topic of [offline, live]) await topicKnownEverywhere(cluster.kafka, topic, 1);
   const topics = {
     [offline]: generatedTopics.customers,
     [live]: generatedTopics.customers,
