@@ -978,8 +978,14 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     return { ...this.counters };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  private closing: Promise<void> | undefined;
+
+  /** Every call waits for the one close. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.commitTimer);
     this.groupStop.resolve();
