@@ -98,8 +98,16 @@ function decompress(codec: number, data: Buffer, baseOffset: number): Buffer {
   }
 }
 
+/** An int64 as an exact number; offsets and timestamps beyond 2^53 are refused, never rounded. */
 function readInt64(buf: Buffer, at: number): number {
-  return Number(buf.readBigInt64BE(at));
+  const n = buf.readBigInt64BE(at);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RecordBatchError(
+      `${n} is beyond 2^53: avrokit reads offsets and timestamps as exact numbers`,
+      -1,
+    );
+  }
+  return Number(n);
 }
 
 /**
