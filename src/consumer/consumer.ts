@@ -199,6 +199,15 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private commitTimer: NodeJS.Timeout | undefined;
   private member = { memberId: '', generationId: -1 };
   private rejoinNeeded = false;
+  /**
+   * From a rebalance being noticed until the new assignment is in place: nothing is handed out, as
+   * Java's poll() runs the rebalance before it returns records.
+   */
+  private rebalancing = false;
+  /** A `run` handler is running. */
+  private handlerRunning = false;
+  /** Resolved when the application hands back what it was given (next() called, a handler done). */
+  private idle = signal();
   private groupStop = signal();
   /** Round-robin cursor over partitions with buffered records. */
   private nextPartition = 0;
@@ -275,6 +284,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     const joined = signal();
     this.groupLoopRunning = this.groupLoop(joined.resolve);
     await Promise.race([joined.promise, this.groupLoopRunning]);
+    // The group could not be joined (not authorized, autoOffsetReset 'none' without an offset, …).
+    if (this.failure) throw this.failure;
     this.startBackground();
   }
 
@@ -564,7 +575,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         }
         if (batch.isTransactional && aborting.has(batch.producerId)) continue;
       }
-      if (!batch.isControl) records.push(...batch.records);
+      // A loop, not push(...): a spread of a large batch's records would overflow the stack.
+      if (!batch.isControl) for (const record of batch.records) records.push(record);
     }
     state.fetchOffset = batches[batches.length - 1]!.lastOffset + 1;
     state.buffer = records;
@@ -585,6 +597,11 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.closed) return undefined;
+      if (this.rebalancing) {
+        this.wake = signal();
+        await this.wake.promise;
+        continue;
+      }
       const states = [...this.partitions.values()];
       for (let i = 0; i < states.length; i++) {
         const state = states[(this.nextPartition + i) % states.length]!;
@@ -701,6 +718,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     const finishInHand = (): void => {
       if (this.inHand) this.finish(this.inHand.state, this.inHand.offset);
       this.inHand = undefined;
+      this.idle.resolve();
     };
     return {
       next: async () => {
@@ -728,8 +746,9 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       if (handlers.eachRecord) {
         const next = await this.take();
         if (!next) return;
-        await handlers.eachRecord(next.record);
+        await this.handle(() => handlers.eachRecord(next.record));
         this.finish(next.state, next.record.offset);
+        this.idle.resolve();
         continue;
       }
       const first = await this.take();
@@ -758,8 +777,20 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         state.bufferIndex = 0;
         this.fetchKick.resolve();
       }
-      await handlers.eachBatch!({ topic: state.topic, partition: state.partition, records });
+      await this.handle(() =>
+        handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
+      );
       this.finish(state, records[records.length - 1]!.offset);
+      this.idle.resolve();
+    }
+  }
+
+  private async handle(handler: () => void | Promise<void>): Promise<void> {
+    this.handlerRunning = true;
+    try {
+      await handler();
+    } finally {
+      this.handlerRunning = false;
     }
   }
 
@@ -840,6 +871,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         continue;
       }
       this.rejoinNeeded = false;
+      this.rebalancing = false;
+      this.wake.resolve();
       while (!this.closed && !this.rejoinNeeded) {
         await this.wait(this.settings.heartbeatIntervalMs);
         if (this.closed) break;
@@ -858,6 +891,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
             type === 'REBALANCE_IN_PROGRESS'
           ) {
             this.rejoinNeeded = true;
+            this.rebalancing = true;
             if (type !== 'REBALANCE_IN_PROGRESS')
               this.member = {
                 memberId: type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId,
@@ -873,6 +907,19 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   /** Eager rebalancing (the range assignor's protocol): commit, tell the listener, give everything up. */
   private async revokeAll(): Promise<void> {
+    // What the application holds is finished first (its next() or its handler returning), within the
+    // rebalance timeout, so a clean member hands its partitions over without duplicates.
+    const deadline = Date.now() + this.settings.maxPollIntervalMs;
+    while ((this.inHand !== undefined || this.handlerRunning) && !this.closed && Date.now() < deadline) {
+      this.idle = signal();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.idle.promise,
+        this.groupStop.promise,
+        new Promise<void>((r) => (timer = setTimeout(r, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    }
     if (this.settings.enableAutoCommit) await this.commitFinished().catch(() => {});
     const revoked = [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
     if (revoked.length > 0) await this.options.onPartitionsRevoked?.(revoked);
