@@ -398,3 +398,68 @@ test('read_committed hides aborted transactions and never shows control records;
   await committed.close();
   await everything.close();
 });
+
+test('assign, seek, position, pause and resume; autoOffsetReset latest by default and none as a typed error', async () => {
+  const name = await topic('consume-seek', 2);
+  const topics = ordersMap(name, orderV2);
+  const p = await producer(topics);
+  for (let i = 0; i < 10; i++) {
+    await p.send(name, { key: `k${i}`, value: { id: i, item: `i${i}` }, partition: i % 2 });
+  }
+  const c = consumer({ topics, groupId: uniqueName('g') });
+  await c.connect();
+  await c.assign([
+    { topic: name, partition: 0 },
+    { topic: name, partition: 1 },
+  ]);
+  assert.equal(c.position(name, 0), 0);
+  c.seek(name, 0, 3);
+  assert.equal(c.position(name, 0), 3);
+  c.pause([{ topic: name, partition: 1 }]);
+  const fromZero = await take(c, 2);
+  assert.deepEqual(
+    fromZero.map((r) => [r.partition, r.offset, r.value!.id]),
+    [
+      [0, 3, 6],
+      [0, 4, 8],
+    ],
+  );
+  assert.equal(c.position(name, 0), 5);
+  c.resume([{ topic: name, partition: 1 }]);
+  const fromOne = await take(c, 5);
+  assert.deepEqual(
+    fromOne.map((r) => [r.partition, r.offset]),
+    [0, 1, 2, 3, 4].map((offset) => [1, offset]),
+  );
+  await c.commit();
+  assert.deepEqual(
+    await c.committed([
+      { topic: name, partition: 0 },
+      { topic: name, partition: 1 },
+    ]),
+    [5, 5],
+  );
+  await c.close();
+
+  // A new group starts at the end by default: only what is sent after it joined.
+  const latest = createConsumer({ brokers: cluster.brokers, registry, topics, groupId: uniqueName('g') });
+  closers.push(() => latest.close());
+  await latest.connect();
+  await latest.subscribe([name]);
+  await p.send(name, { key: 'late', value: { id: 99, item: 'late' }, partition: 1 });
+  assert.deepEqual(
+    (await take(latest, 1)).map((r) => [r.offset, r.key]),
+    [[5, 'late']],
+  );
+  await latest.close();
+
+  const none = consumer({ topics, groupId: uniqueName('g'), autoOffsetReset: 'none' });
+  await none.connect();
+  await assert.rejects(none.subscribe([name]), (err: unknown) => {
+    assert.ok(err instanceof ConsumerError);
+    assert.equal(err.code, 'CONSUMER_NO_OFFSET');
+    assert.equal(err.context.topic, name);
+    return true;
+  });
+  await none.close();
+});
