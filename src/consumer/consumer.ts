@@ -172,6 +172,18 @@ interface PartitionState {
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+function headersOf(raw: DecodedRecord): Record<string, Buffer> {
+  const headers: Record<string, Buffer> = {};
+  for (const h of raw.headers) headers[h.key] = h.value ?? Buffer.alloc(0);
+  return headers;
+}
+
+/** The writer's schema id from a value's Confluent frame (null for a tombstone or another frame). */
+function schemaIdOf(raw: DecodedRecord): number | null {
+  const v = raw.value;
+  return v !== null && v.length >= 5 && v[0] === 0 ? v.readInt32BE(1) : null;
+}
+
 /** A promise with its resolve, to wake waiters. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -615,71 +627,109 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** Decodes one record; a failure goes to onDecodeError, or stops the consumer. Undefined: skipped. */
-  private async decode(state: PartitionState, raw: DecodedRecord): Promise<ConsumerRecord<M> | undefined> {
+  /**
+   * Decodes one record — synchronously once the writer schemas are known (nearly always), so a batch
+   * costs no promise per record; the first record of a schema id waits for the registry. A failure goes
+   * to onDecodeError, or stops the consumer. Undefined: skipped.
+   */
+  private decode(
+    state: PartitionState,
+    raw: DecodedRecord,
+  ): ConsumerRecord<M> | undefined | Promise<ConsumerRecord<M> | undefined> {
+    try {
+      return this.decodeNow(state, raw);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SERDE_NOT_PREPARED')
+        return this.decodeFailed(state, raw, err);
+    }
+    // Load the writer schemas (cached, one request per id however many records ask), then decode.
+    const binding = this.bindings[state.topic]!;
+    return Promise.all([
+      raw.value === null
+        ? undefined
+        : this.serde.deserialize(state.topic, raw.value, { readerSchema: binding.value.type }),
+      raw.key === null || binding.key.kind !== 'avro'
+        ? undefined
+        : this.serde.deserialize(state.topic, raw.key, { readerSchema: binding.key.type, isKey: true }),
+    ]).then(
+      () => {
+        try {
+          return this.decodeNow(state, raw);
+        } catch (err) {
+          return this.decodeFailed(state, raw, err);
+        }
+      },
+      (err: unknown) => this.decodeFailed(state, raw, err),
+    );
+  }
+
+  private decodeNow(state: PartitionState, raw: DecodedRecord): ConsumerRecord<M> {
     const topic = state.topic;
     const binding = this.bindings[topic]!;
-    const headers: Record<string, Buffer> = {};
-    for (const h of raw.headers) headers[h.key] = h.value ?? Buffer.alloc(0);
-    const schemaId =
-      raw.value !== null && raw.value.length >= 5 && raw.value[0] === 0 ? raw.value.readInt32BE(1) : null;
-    try {
-      const value =
-        raw.value === null
-          ? null
-          : await this.serde.deserialize(topic, raw.value, { readerSchema: binding.value.type });
-      let recordKey: unknown = null;
-      if (raw.key !== null) {
-        if (binding.key.kind === 'avro') {
-          recordKey = await this.serde.deserialize(topic, raw.key, {
-            readerSchema: binding.key.type,
-            isKey: true,
-          });
-        } else if (binding.key.kind === 'raw') {
-          recordKey = this.serde.deserializeSync(topic, raw.key, {
-            framing: 'none',
-            readerSchema: binding.key.type,
-          });
-        }
+    const value =
+      raw.value === null
+        ? null
+        : this.serde.deserializeSync(topic, raw.value, { readerSchema: binding.value.type });
+    let recordKey: unknown = null;
+    if (raw.key !== null) {
+      if (binding.key.kind === 'avro') {
+        recordKey = this.serde.deserializeSync(topic, raw.key, {
+          readerSchema: binding.key.type,
+          isKey: true,
+        });
+      } else if (binding.key.kind === 'raw') {
+        recordKey = this.serde.deserializeSync(topic, raw.key, {
+          framing: 'none',
+          readerSchema: binding.key.type,
+        });
       }
-      return {
-        topic,
-        partition: state.partition,
-        offset: raw.offset,
-        key: recordKey,
-        value,
-        timestamp: raw.timestamp,
-        headers,
-        schemaId,
-      } as ConsumerRecord<M>;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const error = new ConsumerError(
-        'CONSUMER_DECODE_FAILED',
-        `cannot decode the record at ${topic}-${state.partition} offset ${raw.offset}: ${message}`,
-        {
-          cause: err,
-          context: {
-            topic,
-            partition: state.partition,
-            offset: raw.offset,
-            ...(schemaId !== null ? { schemaId } : {}),
-            ...(typeof (err as { code?: unknown }).code === 'string'
-              ? { causeCode: (err as { code: string }).code }
-              : {}),
-          },
-        },
-      );
-      const action = this.options.onDecodeError
-        ? await this.options.onDecodeError(error, { topic, partition: state.partition, ...raw, headers })
-        : 'stop';
-      if (action === 'skip') {
-        this.counters.recordsSkipped++;
-        return undefined;
-      }
-      this.fail(error);
-      throw error;
     }
+    return {
+      topic,
+      partition: state.partition,
+      offset: raw.offset,
+      key: recordKey,
+      value,
+      timestamp: raw.timestamp,
+      headers: headersOf(raw),
+      schemaId: schemaIdOf(raw),
+    } as ConsumerRecord<M>;
+  }
+
+  private async decodeFailed(state: PartitionState, raw: DecodedRecord, err: unknown): Promise<undefined> {
+    const topic = state.topic;
+    const schemaId = schemaIdOf(raw);
+    const message = err instanceof Error ? err.message : String(err);
+    const error = new ConsumerError(
+      'CONSUMER_DECODE_FAILED',
+      `cannot decode the record at ${topic}-${state.partition} offset ${raw.offset}: ${message}`,
+      {
+        cause: err,
+        context: {
+          topic,
+          partition: state.partition,
+          offset: raw.offset,
+          ...(schemaId !== null ? { schemaId } : {}),
+          ...(typeof (err as { code?: unknown }).code === 'string'
+            ? { causeCode: (err as { code: string }).code }
+            : {}),
+        },
+      },
+    );
+    const action = this.options.onDecodeError
+      ? await this.options.onDecodeError(error, {
+          topic,
+          partition: state.partition,
+          ...raw,
+          headers: headersOf(raw),
+        })
+      : 'stop';
+    if (action === 'skip') {
+      this.counters.recordsSkipped++;
+      return undefined;
+    }
+    this.fail(error);
+    throw error;
   }
 
   /** The next decoded record and its partition; the partition's position moves past it. */
@@ -689,7 +739,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       if (!state) return undefined;
       const epoch = state.epoch;
       const raw = state.buffer[state.bufferIndex]!;
-      const record = await this.decode(state, raw);
+      const decoded = this.decode(state, raw);
+      const record = decoded instanceof Promise ? await decoded : decoded;
       // Sought or revoked while the record was being decoded (a registry lookup): not this one.
       if (epoch !== state.epoch || !this.partitions.has(key(state.topic, state.partition))) continue;
       state.bufferIndex++;
@@ -763,7 +814,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       ) {
         const epoch = state.epoch;
         const raw = state.buffer[state.bufferIndex]!;
-        const record = await this.decode(state, raw);
+        const decoded = this.decode(state, raw);
+        const record = decoded instanceof Promise ? await decoded : decoded;
         if (epoch !== state.epoch) break;
         state.bufferIndex++;
         state.position = raw.offset + 1;
