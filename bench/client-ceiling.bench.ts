@@ -70,6 +70,7 @@ class InstantCluster implements ClusterConnection {
   partitions = () => this.leaders;
   partitionCount = () => PARTITIONS;
   broker = () => Promise.resolve(this.broker1);
+  connectedBroker = () => this.broker1;
   initProducerId = () => Promise.resolve({ producerId: 1n, producerEpoch: 0 });
 }
 

@@ -18,6 +18,9 @@ export const UNKNOWN_PRODUCER_ID = 59;
 export const MESSAGE_TOO_LARGE = 10;
 export const RECORD_LIST_TOO_LARGE = 18;
 export const UNKNOWN_TOPIC_OR_PARTITION = 3;
+export const REQUEST_TIMED_OUT = 7;
+export const NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20;
+export const INVALID_PRODUCER_EPOCH = 47;
 
 const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
   [-1]: { name: 'UNKNOWN_SERVER_ERROR', retriable: false },
@@ -27,7 +30,7 @@ const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
   4: { name: 'INVALID_FETCH_SIZE', retriable: false },
   5: { name: 'LEADER_NOT_AVAILABLE', retriable: true, staleMetadata: true },
   6: { name: 'NOT_LEADER_OR_FOLLOWER', retriable: true, staleMetadata: true },
-  7: { name: 'REQUEST_TIMED_OUT', retriable: true },
+  [REQUEST_TIMED_OUT]: { name: 'REQUEST_TIMED_OUT', retriable: true },
   8: { name: 'BROKER_NOT_AVAILABLE', retriable: false },
   9: { name: 'REPLICA_NOT_AVAILABLE', retriable: true, staleMetadata: true },
   [MESSAGE_TOO_LARGE]: { name: 'MESSAGE_TOO_LARGE', retriable: false },
@@ -35,7 +38,7 @@ const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
   17: { name: 'INVALID_TOPIC_EXCEPTION', retriable: false },
   [RECORD_LIST_TOO_LARGE]: { name: 'RECORD_LIST_TOO_LARGE', retriable: false },
   19: { name: 'NOT_ENOUGH_REPLICAS', retriable: true },
-  20: { name: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', retriable: true },
+  [NOT_ENOUGH_REPLICAS_AFTER_APPEND]: { name: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', retriable: true },
   21: { name: 'INVALID_REQUIRED_ACKS', retriable: false },
   29: { name: 'TOPIC_AUTHORIZATION_FAILED', retriable: false },
   31: { name: 'CLUSTER_AUTHORIZATION_FAILED', retriable: false },
@@ -44,7 +47,7 @@ const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
   43: { name: 'UNSUPPORTED_FOR_MESSAGE_FORMAT', retriable: false },
   [OUT_OF_ORDER_SEQUENCE_NUMBER]: { name: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false },
   [DUPLICATE_SEQUENCE_NUMBER]: { name: 'DUPLICATE_SEQUENCE_NUMBER', retriable: false },
-  47: { name: 'INVALID_PRODUCER_EPOCH', retriable: false },
+  [INVALID_PRODUCER_EPOCH]: { name: 'INVALID_PRODUCER_EPOCH', retriable: false },
   53: { name: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', retriable: false },
   56: { name: 'KAFKA_STORAGE_ERROR', retriable: true, staleMetadata: true },
   [UNKNOWN_PRODUCER_ID]: { name: 'UNKNOWN_PRODUCER_ID', retriable: false },

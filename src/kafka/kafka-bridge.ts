@@ -5,37 +5,53 @@
  * will not move under us; the package.json pins it. What is used:
  *
  * - `Kafka[Symbol('private:Kafka:createCluster')]` (kafkajs/src/index.js): a Cluster with our options;
- * - `Cluster`: `connect`, `disconnect`, `addMultipleTargetTopics`, `refreshMetadata`,
- *   `findTopicPartitionMetadata`, `findBroker`, `findControllerBroker` (kafkajs/src/cluster);
- * - `Broker`: `nodeId`, `versions` (its ApiVersions answer), `connectionPool.send({ request,
- *   response })`, `disconnect`, `initProducerId` (kafkajs/src/broker);
+ * - `Cluster`: `connect`, `disconnect`, `findBroker`, `findControllerBroker`, and its `brokerPool`'s
+ *   `brokers` and `refreshMetadata` (kafkajs/src/cluster);
+ * - `Broker`: `nodeId`, `versions` (its ApiVersions answer), `isConnected`, `lookupRequest`,
+ *   `connectionPool.send({ request, response })`, `disconnect`, `initProducerId` (kafkajs/src/broker);
+ * - the Metadata request and response codecs (kafkajs/src/protocol/requests/metadata), used with a
+ *   `parse` of our own: kafkajs' rejects a whole answer when any one partition carries an error (a
+ *   partition with no leader, a topic being deleted), which would freeze every topic's leaders;
  * - the request object shape `{ apiKey, apiVersion, apiName, encode, expectResponse }` whose
  *   `encode()` returns anything with `buf`/`buffer` (kafkajs/src/protocol/encoder.js `writeEncoder`),
  *   and the response shape `{ decode, parse }` (kafkajs/src/network/connection.js `send`).
  */
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import metadataRequests from 'kafkajs/src/protocol/requests/metadata/index.js';
 import { checkTlsHandshake } from './security.js';
 
 /** Produce is API key 0. */
 const PRODUCE_API_KEY = 0;
 
-interface KafkajsPartitionMetadata {
-  readonly partitionId: number;
-  readonly leader: number | null;
-  readonly partitionErrorCode: number;
-  readonly leaderEpoch?: number;
+/** Metadata is API key 3. */
+const METADATA_API_KEY = 3;
+
+/** A Metadata answer as kafkajs' decoder gives it (v1–v6). */
+interface MetadataAnswer {
+  readonly brokers: readonly { readonly nodeId: number; readonly host: string; readonly port: number }[];
+  readonly topicMetadata: readonly {
+    readonly topicErrorCode: number;
+    readonly topic: string;
+    readonly partitionMetadata: readonly {
+      readonly partitionErrorCode: number;
+      readonly partitionId: number;
+      readonly leader: number;
+    }[];
+  }[];
 }
+
+type ProtocolRequest = {
+  apiKey: number;
+  apiVersion: number;
+  apiName: string;
+  encode: () => Promise<{ buf: Buffer; buffer: Buffer }>;
+  expectResponse: () => boolean;
+};
 
 interface KafkajsConnectionPool {
   send<T>(protocolRequest: {
-    request: {
-      apiKey: number;
-      apiVersion: number;
-      apiName: string;
-      encode: () => Promise<{ buf: Buffer; buffer: Buffer }>;
-      expectResponse: () => boolean;
-    };
+    request: ProtocolRequest;
     response: { decode: (payload: Buffer) => Promise<T>; parse: (decoded: T) => Promise<T> };
     requestTimeout?: number | null;
     logResponseError?: boolean;
@@ -44,6 +60,14 @@ interface KafkajsConnectionPool {
 
 interface KafkajsBroker {
   readonly nodeId?: number;
+  isConnected(): boolean;
+  lookupRequest(
+    apiKey: number,
+    definition: unknown,
+  ): (args: { topics: string[]; allowAutoTopicCreation: boolean }) => {
+    request: ProtocolRequest;
+    response: { decode: (payload: Buffer) => Promise<unknown> };
+  };
   readonly versions?: Record<number, { minVersion: number; maxVersion: number }>;
   readonly connectionPool: KafkajsConnectionPool;
   disconnect(): Promise<void>;
@@ -56,12 +80,14 @@ interface KafkajsBroker {
 interface KafkajsCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  addMultipleTargetTopics(topics: string[]): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): KafkajsPartitionMetadata[];
   findBroker(query: { nodeId: number | string }): Promise<KafkajsBroker>;
   findControllerBroker(): Promise<KafkajsBroker>;
-  readonly brokerPool: { readonly metadata?: object | null };
+  readonly brokerPool: {
+    readonly brokers: Readonly<Record<string, KafkajsBroker>>;
+    /** With no topics: only the brokers' list, which no partition's error can spoil. */
+    refreshMetadata(topics: string[]): Promise<void>;
+    findConnectedBroker(): Promise<KafkajsBroker>;
+  };
 }
 
 type ClusterFactory = (options: {
@@ -134,8 +160,13 @@ export interface ClusterConnection {
   partitions(topic: string): PartitionLeader[];
   /** A topic's partition count from the cached metadata, or undefined if the topic is not in it. */
   partitionCount(topic: string): number | undefined;
-  /** The broker with this id, connected. */
+  /** The broker with this id, connected (connecting first if needed). */
   broker(nodeId: number): Promise<BrokerConnection>;
+  /**
+   * The broker with this id if its connection is up now, else undefined: the sender drains only for
+   * brokers it can write to at once, so a request is never numbered and then held back.
+   */
+  connectedBroker(nodeId: number): BrokerConnection | undefined;
   /** A producer id and epoch for an idempotent producer. */
   initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
 }
@@ -147,11 +178,12 @@ export class KafkaBridge implements ClusterConnection {
   private readonly tlsCheck:
     { brokers: readonly string[]; ssl: ConnectionOptions | true; timeoutMs: number } | undefined;
   private readonly connections = new Map<number, BrokerConnection>();
-  /** Partition counts read from one metadata answer (kafkajs replaces the object on every refresh). */
-  private counts: { metadata: object | null | undefined; byTopic: Map<string, number> } = {
-    metadata: undefined,
-    byTopic: new Map(),
-  };
+  private readonly allowAutoTopicCreation: boolean;
+  private readonly requestTimeoutMs: number;
+  /** The topics this client asks metadata for. */
+  private readonly targetTopics = new Set<string>();
+  /** Each topic's partitions and leaders from the last answer that named it, errors per partition. */
+  private readonly leaders = new Map<string, PartitionLeader[]>();
 
   constructor(options: KafkaBridgeOptions) {
     const kafka = new Kafka({
@@ -180,6 +212,8 @@ export class KafkaBridge implements ClusterConnection {
             timeoutMs: options.connectionTimeoutMs ?? options.kafka?.connectionTimeout ?? 1000,
           }
         : undefined;
+    this.allowAutoTopicCreation = options.allowAutoTopicCreation;
+    this.requestTimeoutMs = options.requestTimeoutMs;
     // No per-connection request limit: the sender keeps its own per-broker count.
     this.cluster = clusterFactory(kafka)({
       allowAutoTopicCreation: options.allowAutoTopicCreation,
@@ -200,40 +234,86 @@ export class KafkaBridge implements ClusterConnection {
 
   /** Loads metadata for these topics (and keeps them in every later refresh). */
   async addTopics(topics: readonly string[]): Promise<void> {
-    await this.cluster.addMultipleTargetTopics([...topics]);
+    for (const topic of topics) this.targetTopics.add(topic);
+    await this.refreshMetadata();
   }
 
-  /** Fetches the metadata of every topic this producer has sent to, again. */
-  refreshMetadata(): Promise<void> {
-    return this.cluster.refreshMetadata();
+  /**
+   * Fetches the metadata of every target topic again, from any broker that answers. Errors are
+   * applied per topic and per partition, as Java's client applies them: a partition without a leader
+   * is leaderless until the next answer, and every other partition's new leader is learnt at once.
+   */
+  async refreshMetadata(): Promise<void> {
+    const topics = [...this.targetTopics];
+    if (topics.length === 0) return;
+    let lastError: unknown;
+    const tried = new Set<KafkajsBroker>();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let broker: KafkajsBroker;
+      try {
+        broker = await this.cluster.brokerPool.findConnectedBroker();
+      } catch (err) {
+        lastError = err;
+        break;
+      }
+      if (tried.has(broker)) break;
+      tried.add(broker);
+      try {
+        const { request, response } = broker.lookupRequest(
+          METADATA_API_KEY,
+          metadataRequests,
+        )({ topics, allowAutoTopicCreation: this.allowAutoTopicCreation });
+        const answer = (await broker.connectionPool.send({
+          request,
+          response: { decode: response.decode, parse: (decoded: unknown) => Promise.resolve(decoded) },
+          requestTimeout: this.requestTimeoutMs,
+          logResponseError: false,
+        })) as MetadataAnswer;
+        await this.apply(answer);
+        return;
+      } catch (err) {
+        lastError = err;
+        await broker.disconnect().catch(() => undefined);
+      }
+    }
+    throw lastError ?? new Error('no broker answered the metadata request');
+  }
+
+  private async apply(answer: MetadataAnswer): Promise<void> {
+    for (const topic of answer.topicMetadata) {
+      // A topic the broker does not know has no partitions — unless this client knew it: a broker
+      // catching up on metadata says so too, and Java keeps the topic and lets its batches retry
+      // (a deleted topic's records then fail at deliveryTimeoutMs). Other topic errors keep what was known.
+      if (topic.topicErrorCode === 3 && !this.leaders.get(topic.topic)?.length)
+        this.leaders.set(topic.topic, []);
+      if (topic.topicErrorCode !== 0) continue;
+      this.leaders.set(
+        topic.topic,
+        [...topic.partitionMetadata]
+          .sort((a, b) => a.partitionId - b.partitionId)
+          .map((p) => ({
+            partition: p.partitionId,
+            leader: p.leader === null || p.leader < 0 ? undefined : p.leader,
+            errorCode: p.partitionErrorCode,
+          })),
+      );
+    }
+    // A node kafkajs does not know yet (one that joined, or came back): let it learn the brokers.
+    const known = this.cluster.brokerPool.brokers;
+    if (answer.brokers.some((b) => !known[b.nodeId])) {
+      await this.cluster.brokerPool.refreshMetadata([]).catch(() => undefined);
+    }
   }
 
   /** Partitions and leaders of a topic from the cached metadata; empty if the topic is unknown. */
   partitions(topic: string): PartitionLeader[] {
-    let metadata: KafkajsPartitionMetadata[];
-    try {
-      metadata = this.cluster.findTopicPartitionMetadata(topic);
-    } catch {
-      return [];
-    }
-    return metadata.map((p) => ({
-      partition: p.partitionId,
-      leader: p.leader === null || p.leader === undefined || p.leader < 0 ? undefined : p.leader,
-      errorCode: p.partitionErrorCode,
-    }));
+    return this.leaders.get(topic) ?? [];
   }
 
   /** A topic's partition count from the cached metadata, or undefined if the topic is not in it. */
   partitionCount(topic: string): number | undefined {
-    const metadata = this.cluster.brokerPool.metadata;
-    if (this.counts.metadata !== metadata) this.counts = { metadata, byTopic: new Map() };
-    let count = this.counts.byTopic.get(topic);
-    if (count === undefined) {
-      count = this.partitions(topic).length;
-      if (count === 0) return undefined;
-      this.counts.byTopic.set(topic, count);
-    }
-    return count;
+    const count = this.leaders.get(topic)?.length;
+    return count ? count : undefined;
   }
 
   /** The broker with this id, connected (kafkajs connects, authenticates and asks ApiVersions). */
@@ -245,6 +325,11 @@ export class KafkaBridge implements ClusterConnection {
       this.connections.set(nodeId, connection);
     }
     return connection;
+  }
+
+  connectedBroker(nodeId: number): BrokerConnection | undefined {
+    const connection = this.connections.get(nodeId) as BrokerHandle | undefined;
+    return connection && connection.broker.isConnected() ? connection : undefined;
   }
 
   /**

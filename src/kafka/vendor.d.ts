@@ -17,3 +17,9 @@ declare module 'lz4js/lz4.js' {
 declare module 'lz4js/xxh32.js' {
   export function hash(seed: number, src: Uint8Array, index: number, length: number): number;
 }
+
+declare module 'kafkajs/src/protocol/requests/metadata/index.js' {
+  /** kafkajs' Metadata request definitions by version, for Broker.lookupRequest. */
+  const definitions: unknown;
+  export default definitions;
+}

@@ -1,6 +1,14 @@
 import type { DeliveryHandle } from './delivery.js';
 import type { Compression } from './settings.js';
-import { RecordBatchBuilder, type BatchRecord, type ClosedRecordBatch } from '../kafka/record-batch.js';
+import { recordsOf } from './batch-split.js';
+import {
+  RECORD_BATCH_HEADER_SIZE,
+  RecordBatchBuilder,
+  type BatchRecord,
+  type ClosedRecordBatch,
+} from '../kafka/record-batch.js';
+
+let nextBatchOrder = 0;
 
 /**
  * One record batch of one partition, from its first record to its answer: open (records are encoded
@@ -19,11 +27,23 @@ export class ProducerBatch {
   attempts = 0;
   /** Not sent again before this time (retry backoff). */
   retryAt = 0;
-  /** The idempotent producer's sequence of the first record; -1 until assigned at the first send. */
+  /** The idempotent producer's id, epoch and first record's sequence; -1 until drained the first time. */
+  producerId = -1n;
+  producerEpoch = -1;
   baseSequence = -1;
+  /** Numbered again under a bumped epoch (answers to its earlier sends are expected to be refusals). */
+  sequenceReset = false;
+  /** A send's answer was lost or the broker wrote it without confirming: a failure may still be a write. */
+  mayHaveBeenWritten = false;
   /** The last error a send of this batch met, reported if it expires. */
   lastError: unknown;
   cancelLinger: (() => void) | undefined;
+  /** Creation order, for requeueing batches that have no sequence (non-idempotent). */
+  order = nextBatchOrder++;
+  /** The accumulator's bookkeeping of unfinished batches (see `incompleteBatches`). */
+  onSettled: ((batch: ProducerBatch) => void) | undefined;
+  private settled = false;
+  private settledWaiters: (() => void)[] | undefined;
 
   constructor(
     readonly queue: PartitionQueue,
@@ -74,6 +94,53 @@ export class ProducerBatch {
     this.closedBatch = this.builder!.close(codec);
     this.builder = undefined;
   }
+
+  /** Acknowledged or failed: what `flush` waits for. */
+  settle(): void {
+    this.settled = true;
+    this.onSettled?.(this);
+    const waiters = this.settledWaiters;
+    this.settledWaiters = undefined;
+    if (waiters) for (const resolve of waiters) resolve();
+  }
+
+  whenSettled(): Promise<void> {
+    if (this.settled) return Promise.resolve();
+    return new Promise((resolve) => (this.settledWaiters ??= []).push(resolve));
+  }
+
+  /**
+   * The batch as two closed batches of the first and second half of its records (after the broker
+   * refused it as too large, as Java's `splitAndReenqueue`): same records, timestamps and deliveries,
+   * and — if it was numbered — the same sequence range, so no sequence is spent or skipped.
+   */
+  split(codec: Compression): [ProducerBatch, ProducerBatch] {
+    const records = recordsOf(this.closed, this.timestamps);
+    const half = Math.ceil(records.length / 2);
+    const parts = [0, half].map((from, n) => {
+      const to = n === 0 ? half : records.length;
+      let bytes = RECORD_BATCH_HEADER_SIZE;
+      for (let i = from; i < to; i++)
+        bytes += RecordBatchBuilder.sizeOf(records[i]!, this.timestamps[from]!, i - from);
+      const batch = new ProducerBatch(this.queue, this.createdAt, this.timestamps[from]!, bytes);
+      batch.order = this.order + n / 2;
+      for (let i = from; i < to; i++) batch.append(records[i]!, this.deliveries[i]!, 0);
+      batch.reservedBytes = n === 0 ? Math.floor(this.reservedBytes / 2) : Math.ceil(this.reservedBytes / 2);
+      batch.attempts = this.attempts;
+      batch.lastError = this.lastError;
+      batch.mayHaveBeenWritten = this.mayHaveBeenWritten;
+      batch.close(codec);
+      if (this.baseSequence >= 0) {
+        batch.producerId = this.producerId;
+        batch.producerEpoch = this.producerEpoch;
+        batch.baseSequence = (this.baseSequence + from) % 2 ** 31;
+        batch.sequenceReset = this.sequenceReset;
+      }
+      return batch;
+    });
+    this.reservedBytes = 0;
+    return [parts[0]!, parts[1]!];
+  }
 }
 
 /** A partition's batches: the open one, the closed ones waiting to be sent, and what is in flight. */
@@ -81,12 +148,8 @@ export class PartitionQueue {
   open: ProducerBatch | undefined;
   /** Closed batches in the order they must be written (by sequence when idempotent). */
   readonly ready: ProducerBatch[] = [];
-  inFlight = 0;
-  /**
-   * A batch of this partition is being retried: until it is written, batches go one request at a time
-   * so that nothing overtakes it.
-   */
-  retrying = false;
+  /** Requests on the wire carrying a batch of this partition. */
+  sending = 0;
 
   constructor(
     readonly key: string,
@@ -95,8 +158,15 @@ export class PartitionQueue {
   ) {}
 
   get isIdle(): boolean {
-    return this.open === undefined && this.ready.length === 0 && this.inFlight === 0;
+    return this.open === undefined && this.ready.length === 0 && this.sending === 0;
   }
+}
+
+/** Order of two sent batches of a partition: by sequence when numbered, else by when they were made. */
+function comesBefore(a: ProducerBatch, b: ProducerBatch): boolean {
+  if (a.baseSequence >= 0 && b.baseSequence >= 0 && a.producerEpoch === b.producerEpoch)
+    return a.baseSequence < b.baseSequence;
+  return a.order < b.order;
 }
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -118,6 +188,9 @@ export interface AccumulatorOptions {
 export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>();
   private readonly byTopic = new Map<string, PartitionQueue[]>();
+  /** Every batch made and not yet acknowledged or failed (Java's IncompleteBatches), for flush. */
+  private readonly incomplete = new Set<ProducerBatch>();
+  private readonly forget = (batch: ProducerBatch) => this.incomplete.delete(batch);
 
   constructor(private readonly options: AccumulatorOptions) {}
 
@@ -139,6 +212,8 @@ export class RecordAccumulator {
     if (!batch) {
       batch = new ProducerBatch(queue, now, record.timestamp, Math.max(this.options.batchSize, size + 128));
       queue.open = batch;
+      batch.onSettled = this.forget;
+      this.incomplete.add(batch);
       this.scheduleLinger(batch);
     }
     batch.append(record, delivery, size);
@@ -148,6 +223,11 @@ export class RecordAccumulator {
   /** Closes every open batch (flush). */
   closeAll(): void {
     for (const queue of this.queues.values()) if (queue.open) this.close(queue.open);
+  }
+
+  /** The batches not yet acknowledged or failed, now (what a flush waits for). */
+  incompleteBatches(): ProducerBatch[] {
+    return [...this.incomplete];
   }
 
   /** Partitions that have closed batches waiting, for the sender. */
@@ -160,18 +240,14 @@ export class RecordAccumulator {
     return this.queues.values();
   }
 
-  /** Puts a batch that will be sent again back in its place: before every batch with a later sequence. */
+  /**
+   * Puts a batch that will be sent again back in its place (Java's `insertInSequenceOrder`): after
+   * the batches sent before it, before every later one and every batch not sent yet.
+   */
   requeue(batch: ProducerBatch): void {
     const ready = batch.queue.ready;
     let at = 0;
-    while (
-      at < ready.length &&
-      ready[at]!.baseSequence >= 0 &&
-      ready[at]!.baseSequence < batch.baseSequence
-    ) {
-      at++;
-    }
-    if (batch.baseSequence < 0) at = 0;
+    while (at < ready.length && ready[at]!.attempts > 0 && comesBefore(ready[at]!, batch)) at++;
     ready.splice(at, 0, batch);
   }
 

@@ -104,6 +104,12 @@ function securityOf(options: ProducerOptions<TopicMapShape>): {
   return { ssl: kafkajsSsl(options.tls), sasl: kafkajsSasl(options.sasl) };
 }
 
+/**
+ * Bytes a loop may append within one turn of the event loop before `needsDrain` asks it to yield: the
+ * sender only writes when the loop comes round (a stream's highWaterMark, in effect).
+ */
+const TURN_HIGH_WATER = 1_048_576;
+
 /** Records queued behind a full buffer before `needsDrain` says to wait. */
 const SLOW_PATH_HIGH_WATER = 1_000;
 
@@ -145,11 +151,16 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   private connected = false;
   private closing = false;
+  private closingDone: Promise<void> | undefined;
   /** Records on the slow path (waiting for a schema id, metadata or buffer space), in send order. */
   private slowTail: Promise<void> = Promise.resolve();
   private slowPending = 0;
-  private idleWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
+  private drainNotifying = false;
+  /** Bytes appended since the event loop last came round (see `needsDrain`). */
+  private turnBytes = 0;
+  private turnEnding = false;
+  private readonly turnHighWater: number;
   private counters = { recordsSent: 0, recordsFailed: 0, batchesSent: 0 };
 
   constructor(
@@ -193,6 +204,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     this.bridge = connectTo(settings);
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
     this.pool = new BufferPool(settings.bufferMemory, settings.maxBlockMs);
+    this.turnHighWater = Math.min(TURN_HIGH_WATER, Math.floor(settings.bufferMemory / 4));
     this.accumulator = new RecordAccumulator({
       batchSize: settings.batchSize,
       lingerMs: settings.lingerMs,
@@ -215,11 +227,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         retries: settings.retries,
         maxInFlightRequests: settings.maxInFlightRequests,
         maxRequestSize: settings.maxRequestSize,
+        compression: settings.compression,
       },
       {
         completed: (batch, baseOffset, appendTime) => this.completed(batch, baseOffset, appendTime),
-        failed: (batch, error) => this.batchFailed(batch, error),
-        idle: () => this.notifyIdle(),
+        failed: (batch, error, recordErrors) => this.batchFailed(batch, error, recordErrors),
       },
     );
   }
@@ -250,6 +262,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     const sentAt = Date.now();
     try {
       if (this.closing) throw this.closedError();
+      if (this.sender.fatalError) throw this.sender.fatalError;
       if (!this.connected) {
         throw new ProducerError('PRODUCER_CLOSED', 'the producer is not connected: call connect() first', {
           context: { topic },
@@ -267,35 +280,53 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   get needsDrain(): boolean {
-    return this.slowPending >= SLOW_PATH_HIGH_WATER || this.pool.waiting > 0;
+    return (
+      this.turnBytes >= this.turnHighWater ||
+      this.slowPending >= SLOW_PATH_HIGH_WATER ||
+      this.pool.waiting > 0
+    );
   }
 
+  /**
+   * Resolves once the producer can take more — always after a turn of the event loop, so that the
+   * sender writes requests and acknowledgements come in while a loop sends (as a stream's 'drain').
+   */
   drained(): Promise<void> {
     if (!this.needsDrain) return Promise.resolve();
-    return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-  }
-
-  async flush(): Promise<void> {
-    // Close what is open first: records waiting for buffer space need the sent batches' bytes back.
-    this.accumulator.closeAll();
-    // Sends made while waiting extend the slow path; wait until it stops growing.
-    for (let tail = this.slowTail; ; tail = this.slowTail) {
-      await tail;
-      if (tail === this.slowTail) break;
-    }
-    this.accumulator.closeAll();
-    if (this.isIdle()) return;
-    await new Promise<void>((resolve) => {
-      this.idleWaiters.push(resolve);
-      this.sender.wakeup();
+    return new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.notifyDrained();
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
+  /**
+   * As Java's `flush`: waits for the records sent before the call — not for sends made while it
+   * waits, so a producer under steady load still returns from flush.
+   */
+  async flush(): Promise<void> {
+    // Close what is open first: records waiting for buffer space need the sent batches' bytes back.
+    this.accumulator.closeAll();
+    // Records on the slow path when flush was called reach their batches when this tail settles.
+    await this.slowTail;
+    this.accumulator.closeAll();
+    const batches = this.accumulator.incompleteBatches();
+    if (batches.length === 0) return;
+    this.sender.wakeup();
+    await Promise.all(batches.map((batch) => batch.whenSettled()));
+  }
+
+  close(): Promise<void> {
+    // A second close waits for the first.
+    this.closingDone ??= this.shutDown();
+    return this.closingDone;
+  }
+
+  private async shutDown(): Promise<void> {
     this.closing = true;
     await this.flush();
-    this.sender.close();
+    // Later sends on the slow path have failed with PRODUCER_CLOSED; wait for what is left of them.
+    await this.slowTail;
+    await this.sender.close();
     if (this.connected) await this.bridge.disconnect().catch(() => {});
     this.connected = false;
   }
@@ -478,7 +509,19 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       throw err;
     }
     this.accumulator.append(topic, partition, batchRecord, size, delivery, now);
+    this.turnBytes += size;
+    if (!this.turnEnding) {
+      this.turnEnding = true;
+      setImmediate(this.endTurn);
+    }
   }
+
+  /** The event loop came round: what was appended in the last turn is the sender's now. */
+  private readonly endTurn = (): void => {
+    this.turnBytes = 0;
+    this.turnEnding = false;
+    this.notifyDrained();
+  };
 
   private completed(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
     const { topic, partition, deliveries, timestamps } = batch;
@@ -495,8 +538,12 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     this.release(batch);
   }
 
-  private batchFailed(batch: ProducerBatch, error: ProducerError): void {
-    for (const delivery of batch.deliveries) this.failed(delivery, error);
+  private batchFailed(
+    batch: ProducerBatch,
+    error: ProducerError,
+    recordErrors: ReadonlyMap<number, ProducerError> | undefined,
+  ): void {
+    batch.deliveries.forEach((delivery, i) => this.failed(delivery, recordErrors?.get(i) ?? error));
     this.release(batch);
   }
 
@@ -512,16 +559,15 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
   }
 
   private notifyDrained(): void {
-    if (this.drainWaiters.length > 0 && !this.needsDrain)
+    if (this.drainWaiters.length === 0 || this.drainNotifying || this.needsDrain) return;
+    // Resolved a turn later, never within the sends' own microtasks: a loop that awaits drained()
+    // lets the sender and the network run before it sends more.
+    this.drainNotifying = true;
+    setImmediate(() => {
+      this.drainNotifying = false;
+      if (this.needsDrain) return;
       for (const resolve of this.drainWaiters.splice(0)) resolve();
-  }
-
-  private notifyIdle(): void {
-    if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  private isIdle(): boolean {
-    return this.slowPending === 0 && this.sender.isIdle;
+    });
   }
 
   /**

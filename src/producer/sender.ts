@@ -2,10 +2,13 @@ import type { PartitionQueue, ProducerBatch, RecordAccumulator } from './accumul
 import {
   brokerError,
   DUPLICATE_SEQUENCE_NUMBER,
+  INVALID_PRODUCER_EPOCH,
   MESSAGE_TOO_LARGE,
   NONE,
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND,
   OUT_OF_ORDER_SEQUENCE_NUMBER,
   RECORD_LIST_TOO_LARGE,
+  REQUEST_TIMED_OUT,
   UNKNOWN_PRODUCER_ID,
   UNKNOWN_TOPIC_OR_PARTITION,
 } from '../kafka/broker-errors.js';
@@ -20,6 +23,7 @@ import {
   type ProduceTopicData,
 } from '../kafka/produce-protocol.js';
 import type { ProducerIdentity } from './producer-identity.js';
+import type { Compression } from './settings.js';
 
 export interface SenderOptions {
   readonly acks: 0 | 1 | -1;
@@ -31,15 +35,18 @@ export interface SenderOptions {
   /** Produce requests in flight per broker. */
   readonly maxInFlightRequests: number;
   readonly maxRequestSize: number;
+  /** The batches' codec: a batch split after MESSAGE_TOO_LARGE is compressed the same way. */
+  readonly compression: Compression;
 }
 
 export interface SenderHooks {
   /** Every record of the batch was written at `baseOffset` onwards (-1 when unknown, with acks 0). */
   completed(batch: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void;
-  /** The batch will not be written; every record fails with `error`. */
-  failed(batch: ProducerBatch, error: ProducerError): void;
-  /** Nothing is in flight or waiting any more. */
-  idle(): void;
+  /**
+   * The batch will not be written; every record fails with `error`, or with its own error where the
+   * broker named the record (`recordErrors`, by the record's index in the batch).
+   */
+  failed(batch: ProducerBatch, error: ProducerError, recordErrors?: ReadonlyMap<number, ProducerError>): void;
 }
 
 export interface SenderStats {
@@ -47,30 +54,49 @@ export interface SenderStats {
   retries: number;
 }
 
+/** Answers after which the broker may have written the batch although it reports a failure. */
+const IN_DOUBT = new Set([REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
+
 /**
- * Ships closed batches as avrokit's own ProduceRequests, as the Java client's Sender does: ready
- * batches are grouped by their partition's leader into one request per broker per drain round (at
- * most one batch per partition in a request, as the protocol requires), with at most
- * `maxInFlightRequests` requests in flight per broker. Each partition's answer is handled on its own:
- * success completes that batch; a retriable error sends it again after a backoff (exponential with
- * jitter, from retryBackoffMs to retryBackoffMaxMs) until deliveryTimeoutMs has passed since the batch
- * was created; anything else fails that batch alone. With idempotence a batch keeps its sequence on
- * every retry, so the broker writes it once; a partition being retried sends one request at a time,
- * so nothing overtakes the retried batch. Without idempotence a partition has one request in flight,
- * which keeps records in order across retries too.
+ * Ships closed batches as avrokit's own ProduceRequests, as the Java client's Sender does:
+ *
+ * - Batches are drained per broker, only for brokers whose connection is up (a broker that is down
+ *   or connecting holds back only the partitions it leads), at most one batch per partition in a
+ *   request and at most `maxInFlightRequests` requests in flight per broker. Each broker's drain
+ *   starts where the last one left off, so every partition gets its turn (Java's drain index).
+ * - The idempotent producer numbers a batch when it is drained — synchronously, in queue order — and
+ *   the batch keeps its id, epoch and sequence on every retry (producer-identity.ts has the rules).
+ * - Each partition's answer is handled on its own: success completes that batch; a retriable error
+ *   sends it again after a backoff (exponential with jitter, from retryBackoffMs to retryBackoffMaxMs)
+ *   until deliveryTimeoutMs has passed since the batch was created; MESSAGE_TOO_LARGE splits the
+ *   batch in two; anything else fails that batch alone.
+ * - Without idempotence a partition has one request in flight, which keeps records in order across
+ *   retries too.
  */
 export class Sender {
   private readonly inFlightByBroker = new Map<number, number>();
-  /** Per broker, the last request's turn to take the connection (see `send`). */
-  private readonly connectionOrder = new Map<number, Promise<void>>();
-  private requestsInFlight = 0;
+  /** Per broker, the partition its next drain starts at. */
+  private readonly drainIndex = new Map<number, number>();
+  /** Brokers being connected to, and the last failure to connect to each. */
+  private readonly connecting = new Map<number, Promise<void>>();
+  private readonly connectBackoff = new Map<
+    number,
+    { until: number; error: ProducerError; failures: number }
+  >();
   private drainScheduled = false;
+  private draining = false;
   private wakeTimer: { at: number; timer: NodeJS.Timeout } | undefined;
   private refreshing: Promise<void> | undefined;
   private lastRefresh = 0;
   /** When a metadata answer last arrived: topics missing from it after a batch was created are unknown. */
   private metadataAt = 0;
   private identityLoading: Promise<void> | undefined;
+  private identityFailures = 0;
+  private identityRetryAt = 0;
+  /** Why the last InitProducerId failed: the cause a batch that expires waiting for an id reports. */
+  private identityError: ProducerError | undefined;
+  /** A failure after which nothing can be sent (a refused InitProducerId): every record fails with it. */
+  fatalError: ProducerError | undefined;
   private closed = false;
   readonly stats: SenderStats = { requests: 0, retries: 0 };
 
@@ -92,22 +118,23 @@ export class Sender {
     });
   }
 
-  get isIdle(): boolean {
-    return this.requestsInFlight === 0 && this.accumulator.isEmpty;
-  }
-
-  close(): void {
+  /**
+   * Stops sending and waits for a metadata refresh, InitProducerId or connection attempt under way,
+   * so that none of them reconnects after the caller disconnects.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
     this.wakeTimer = undefined;
+    await Promise.all([this.refreshing, this.identityLoading, ...this.connecting.values()]);
   }
 
   /** Marks the metadata stale (a topic was added elsewhere) and fetches it again, once at a time. */
   refreshMetadata(): void {
-    if (this.refreshing) return;
+    if (this.refreshing || this.closed) return;
     const wait = Math.max(0, this.lastRefresh + this.options.retryBackoffMs - Date.now());
     this.refreshing = new Promise<void>((resolve) => setTimeout(resolve, wait))
-      .then(() => this.bridge.refreshMetadata())
+      .then(() => (this.closed ? undefined : this.bridge.refreshMetadata()))
       .then(
         () => {
           this.metadataAt = Date.now();
@@ -123,58 +150,131 @@ export class Sender {
       });
   }
 
-  /** Sends what can be sent now: rounds of one request per broker until nothing more can go. */
+  /** Sends what can be sent now: for each broker that is connected, requests until its limit. */
   private drain(): void {
-    if (this.closed) return;
-    const now = Date.now();
-    this.expire(now);
-    if (this.identity && (!this.identity.hasId || this.identity.resetPending)) {
-      this.loadIdentity();
-    } else {
-      let nextWake = Infinity;
-      for (;;) {
-        const round = this.collect(now);
-        nextWake = Math.min(nextWake, round.nextWake);
-        if (round.requests.size === 0) break;
-        for (const [nodeId, batches] of round.requests) void this.send(nodeId, batches);
-      }
-      nextWake = Math.min(nextWake, this.nextExpiry());
-      if (nextWake < Infinity) this.wakeAt(nextWake);
+    // A request's answer that arrives inside a drain (a synchronous test broker) drains afterwards.
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    try {
+      this.drainOnce();
+    } finally {
+      this.draining = false;
     }
-    if (this.isIdle) this.hooks.idle();
   }
 
-  /** One round: for each broker, the first ready batch of each partition it leads that may go now. */
-  private collect(now: number): { requests: Map<number, ProducerBatch[]>; nextWake: number } {
-    const requests = new Map<number, ProducerBatch[]>();
-    const bytes = new Map<number, number>();
+  private drainOnce(): void {
+    const now = Date.now();
+    if (this.fatalError) {
+      for (const queue of this.accumulator.allQueues()) this.failQueue(queue, this.fatalError);
+      return;
+    }
+    this.expire(now);
+    let nextWake = this.nextExpiry();
+    if (this.identity) {
+      this.identity.resolveSequences();
+      this.identity.bumpEpochIfNeeded();
+      if (!this.identity.hasId) {
+        if (!this.accumulator.isEmpty) this.loadIdentity(now);
+        if (nextWake < Infinity) this.wakeAt(nextWake);
+        return;
+      }
+    }
+    const { byLeader, nextWake: backoffWake } = this.readyByLeader(now);
+    nextWake = Math.min(nextWake, backoffWake);
+    for (const [nodeId, queues] of byLeader) {
+      const connection = this.bridge.connectedBroker(nodeId);
+      if (!connection) {
+        nextWake = Math.min(nextWake, this.connect(nodeId, queues, now));
+        continue;
+      }
+      while ((this.inFlightByBroker.get(nodeId) ?? 0) < this.options.maxInFlightRequests) {
+        const batches = this.drainBroker(nodeId, queues, now);
+        if (batches.length === 0) break;
+        this.send(connection, batches);
+      }
+    }
+    if (nextWake < Infinity) this.wakeAt(nextWake);
+  }
+
+  /** Partitions with a batch ready to go, grouped by leader; the earliest retry backoff's end. */
+  private readyByLeader(now: number): { byLeader: Map<number, PartitionQueue[]>; nextWake: number } {
+    const byLeader = new Map<number, PartitionQueue[]>();
     const leaders = new Map<string, (number | undefined)[] | null>();
     let nextWake = Infinity;
     for (const queue of this.accumulator.withReadyBatches()) {
-      const batch = queue.ready[0]!;
-      if (batch.retryAt > now) {
-        nextWake = Math.min(nextWake, batch.retryAt);
+      const first = queue.ready[0]!;
+      if (first.retryAt > now) {
+        nextWake = Math.min(nextWake, first.retryAt);
         continue;
       }
-      const perPartition = queue.retrying || !this.identity ? 1 : this.options.maxInFlightRequests;
-      if (queue.inFlight >= perPartition) continue;
       const leader = this.leaderOf(queue, leaders);
       if (leader === undefined) continue;
-      if ((this.inFlightByBroker.get(leader) ?? 0) >= this.options.maxInFlightRequests) continue;
-      const size = bytes.get(leader) ?? 0;
-      if (size > 0 && size + batch.sizeInBytes > this.options.maxRequestSize) continue;
+      const list = byLeader.get(leader);
+      if (list) list.push(queue);
+      else byLeader.set(leader, [queue]);
+    }
+    return { byLeader, nextWake };
+  }
+
+  /**
+   * One request's batches for a broker: the first ready batch of each partition that may go now,
+   * starting where the broker's last drain stopped and up to maxRequestSize.
+   */
+  private drainBroker(nodeId: number, queues: readonly PartitionQueue[], now: number): ProducerBatch[] {
+    const batches: ProducerBatch[] = [];
+    let size = 0;
+    const start = (this.drainIndex.get(nodeId) ?? 0) % queues.length;
+    let next = (start + 1) % queues.length;
+    for (let i = 0; i < queues.length; i++) {
+      const index = (start + i) % queues.length;
+      const queue = queues[index]!;
+      const first = queue.ready[0];
+      if (!first || first.retryAt > now) continue;
+      if (this.identity ? !this.identity.mayDrain(queue, first) : queue.sending > 0) continue;
+      if (batches.length > 0 && size + first.sizeInBytes > this.options.maxRequestSize) {
+        // The partition that did not fit goes first next time, so a full request never starves it.
+        next = index;
+        break;
+      }
       queue.ready.shift();
-      queue.inFlight++;
-      bytes.set(leader, size + batch.sizeInBytes);
-      const list = requests.get(leader);
-      if (list) list.push(batch);
-      else requests.set(leader, [batch]);
+      this.identity?.stamp(queue, first);
+      first.attempts++;
+      size += first.sizeInBytes;
+      batches.push(first);
     }
-    for (const nodeId of requests.keys()) {
-      this.inFlightByBroker.set(nodeId, (this.inFlightByBroker.get(nodeId) ?? 0) + 1);
-      this.requestsInFlight++;
+    this.drainIndex.set(nodeId, next);
+    return batches;
+  }
+
+  /** Starts connecting to a broker the drain needs; returns when to look again. */
+  private connect(nodeId: number, queues: readonly PartitionQueue[], now: number): number {
+    const backoff = this.connectBackoff.get(nodeId);
+    if (backoff && backoff.until > now) {
+      // Java fails the batches of a broker whose TLS handshake or SASL login was refused.
+      if (!backoff.error.retriable) for (const queue of queues) this.failQueue(queue, backoff.error);
+      return backoff.until;
     }
-    return { requests, nextWake };
+    if (this.connecting.has(nodeId)) return Infinity;
+    const attempt = this.bridge.broker(nodeId).then(
+      () => {
+        this.connectBackoff.delete(nodeId);
+      },
+      (err: unknown) => {
+        const failures = (backoff?.failures ?? 0) + 1;
+        const error = this.networkError(err, { broker: nodeId });
+        this.connectBackoff.set(nodeId, { until: Date.now() + this.backoffMs(failures), error, failures });
+        for (const queue of queues) for (const batch of queue.ready) batch.lastError = error;
+        this.refreshMetadata();
+      },
+    );
+    this.connecting.set(
+      nodeId,
+      attempt.finally(() => {
+        this.connecting.delete(nodeId);
+        this.wakeup();
+      }),
+    );
+    return Infinity;
   }
 
   /** The partition's leader, or undefined after asking for fresh metadata (or failing an unknown topic). */
@@ -196,15 +296,13 @@ export class Sender {
     if (leaders === null) {
       // Not in the cluster's metadata: unknown once metadata fetched after the batch was made says so.
       const oldest = queue.ready[0]!;
-      if (this.metadataAt > oldest.createdAt) {
+      if (this.metadataAt > oldest.createdAt && oldest.attempts === 0) {
         this.failQueue(
           queue,
           new ProducerError(
             'PRODUCER_UNKNOWN_TOPIC',
             `topic ${queue.topic} does not exist (not in the cluster's metadata)`,
-            {
-              context: { topic: queue.topic, partition: queue.partition },
-            },
+            { context: { topic: queue.topic, partition: queue.partition } },
           ),
         );
       } else this.refreshMetadata();
@@ -215,105 +313,90 @@ export class Sender {
     return leader;
   }
 
-  private async send(nodeId: number, batches: ProducerBatch[]): Promise<void> {
+  /** Writes one request and handles its answer; the caller has counted nothing yet. */
+  private send(connection: BrokerConnection, batches: ProducerBatch[]): void {
+    const nodeId = connection.nodeId;
     this.stats.requests++;
-    try {
-      let connection: BrokerConnection;
-      // Requests to one broker take the connection in the order they were collected: sequences are
-      // stamped (in encode) and bytes written right after this await, so a request that waited longer
-      // for the connection (the first ones, while kafkajs connects) must not let a later one overtake
-      // it — the later batch would get the lower sequence and its records be written first.
-      const previous = this.connectionOrder.get(nodeId) ?? Promise.resolve();
-      const connecting = previous.then(() => this.bridge.broker(nodeId));
-      const settled = connecting.then(
-        () => undefined,
-        () => undefined,
-      );
-      this.connectionOrder.set(nodeId, settled);
-      try {
-        connection = await connecting;
-      } catch (err) {
-        this.refreshMetadata();
-        for (const batch of batches) this.retryOrFail(batch, this.networkError(err, batch));
-        return;
-      }
-      const version = connection.produceVersion(PRODUCE_MIN_VERSION, PRODUCE_MAX_VERSION);
-      if (version === undefined) {
-        for (const batch of batches) {
-          this.fail(
-            batch,
-            new ProducerError(
-              'PRODUCER_BROKER_ERROR',
-              `broker ${nodeId} speaks no Produce version from ${PRODUCE_MIN_VERSION} to ${PRODUCE_MAX_VERSION} (Kafka 0.11 or newer is needed)`,
-              {
-                context: {
-                  topic: batch.topic,
-                  partition: batch.partition,
-                  brokerError: 'UNSUPPORTED_VERSION',
-                  brokerErrorCode: 35,
-                },
-              },
-            ),
-          );
-        }
-        return;
-      }
-      const payload = this.encode(version, batches);
-      let response;
-      try {
-        response = await connection.send(
-          version,
-          payload,
-          (bytes) => decodeProduceResponse(version, bytes),
-          this.options.acks !== 0,
-          this.options.requestTimeoutMs,
-        );
-      } catch (err) {
-        // The connection broke or the answer did not come in time: every batch in it may or may not have
-        // been written. Idempotence makes resending safe; the connection is made again on next use.
-        if (isConnectionError(err)) void connection.reset().catch(() => {});
-        this.refreshMetadata();
-        for (const batch of batches) this.retryOrFail(batch, this.networkError(err, batch));
-        return;
-      }
-      if (response === undefined) {
-        for (const batch of batches) this.complete(batch, -1, -1);
-        return;
-      }
-      const answers = new Map<string, ProducePartitionResponse>();
-      for (const topic of response.topics) {
-        for (const p of topic.partitions) answers.set(`${topic.topic}\u0000${p.partition}`, p);
-      }
-      for (const batch of batches) {
-        const answer = answers.get(batch.queue.key);
-        if (!answer) {
-          this.retryOrFail(
-            batch,
-            new ProducerError(
-              'PRODUCER_BROKER_ERROR',
-              `broker ${nodeId} did not answer for ${batch.topic}-${batch.partition}`,
-              {
-                retriable: true,
-                context: { topic: batch.topic, partition: batch.partition },
-              },
-            ),
-          );
-        } else this.handleAnswer(batch, answer);
-      }
-    } finally {
-      for (const batch of batches) batch.queue.inFlight--;
+    this.inFlightByBroker.set(nodeId, (this.inFlightByBroker.get(nodeId) ?? 0) + 1);
+    for (const batch of batches) batch.queue.sending++;
+    void this.exchange(connection, batches).finally(() => {
+      for (const batch of batches) batch.queue.sending--;
       this.inFlightByBroker.set(nodeId, (this.inFlightByBroker.get(nodeId) ?? 1) - 1);
-      this.requestsInFlight--;
       // Room for another request now, as Java's sender loop would see: drain without waiting a turn.
       this.drain();
+    });
+  }
+
+  private async exchange(connection: BrokerConnection, batches: ProducerBatch[]): Promise<void> {
+    const version = connection.produceVersion(PRODUCE_MIN_VERSION, PRODUCE_MAX_VERSION);
+    if (version === undefined) {
+      for (const batch of batches) {
+        this.fail(
+          batch,
+          new ProducerError(
+            'PRODUCER_BROKER_ERROR',
+            `broker ${connection.nodeId} speaks no Produce version from ${PRODUCE_MIN_VERSION} to ${PRODUCE_MAX_VERSION} (Kafka 0.11 or newer is needed)`,
+            {
+              context: {
+                topic: batch.topic,
+                partition: batch.partition,
+                brokerError: 'UNSUPPORTED_VERSION',
+                brokerErrorCode: 35,
+              },
+            },
+          ),
+        );
+      }
+      return;
+    }
+    // Encoded and handed to the connection in this same turn: requests reach the socket in drain order.
+    const sent = connection.send(
+      version,
+      this.encode(version, batches),
+      (bytes) => decodeProduceResponse(version, bytes),
+      this.options.acks !== 0,
+      this.options.requestTimeoutMs,
+    );
+    let response;
+    try {
+      response = await sent;
+    } catch (err) {
+      // The connection broke or the answer did not come in time: every batch in it may or may not have
+      // been written. Idempotence makes resending safe; the connection is made again on next use.
+      if (isConnectionError(err)) void connection.reset().catch(() => {});
+      this.refreshMetadata();
+      for (const batch of batches) {
+        batch.mayHaveBeenWritten = true;
+        this.retryOrFail(batch, this.networkError(err, { topic: batch.topic, partition: batch.partition }));
+      }
+      return;
+    }
+    if (response === undefined) {
+      for (const batch of batches) this.complete(batch, -1, -1);
+      return;
+    }
+    const answers = new Map<string, ProducePartitionResponse>();
+    for (const topic of response.topics) {
+      for (const p of topic.partitions) answers.set(`${topic.topic}\u0000${p.partition}`, p);
+    }
+    for (const batch of batches) {
+      const answer = answers.get(batch.queue.key);
+      if (!answer) {
+        this.retryOrFail(
+          batch,
+          new ProducerError(
+            'PRODUCER_BROKER_ERROR',
+            `broker ${connection.nodeId} did not answer for ${batch.topic}-${batch.partition}`,
+            { retriable: true, context: { topic: batch.topic, partition: batch.partition } },
+          ),
+        );
+      } else this.handleAnswer(batch, answer);
     }
   }
 
   private encode(version: number, batches: readonly ProducerBatch[]): Buffer {
     const byTopic = new Map<string, { partition: number; records: Buffer }[]>();
     for (const batch of batches) {
-      batch.attempts++;
-      if (this.identity) this.identity.stamp(batch);
       const list = byTopic.get(batch.topic);
       const entry = { partition: batch.partition, records: batch.closed.buffer };
       if (list) list.push(entry);
@@ -333,19 +416,82 @@ export class Sender {
     const code = answer.errorCode;
     // A duplicate is a batch the broker had already written: for the caller, a success.
     if (code === NONE || code === DUPLICATE_SEQUENCE_NUMBER) {
-      batch.queue.retrying = false;
       this.complete(batch, Number(answer.baseOffset), Number(answer.logAppendTimeMs));
       return;
     }
+    const error = this.brokerRefusal(batch, code, answer.errorMessage);
     const info = brokerError(code);
-    const detail = answer.errorMessage ?? answer.recordErrors.map((e) => e.message).find((m) => m) ?? null;
-    const error = new ProducerError(
+    if (info.staleMetadata) this.refreshMetadata();
+    if (IN_DOUBT.has(code)) batch.mayHaveBeenWritten = true;
+    if ((code === MESSAGE_TOO_LARGE || code === RECORD_LIST_TOO_LARGE) && batch.recordCount > 1) {
+      // As Java's splitAndReenqueue: the halves go again (and split again if still too large); only a
+      // single record too large fails. Their sequences are the batch's own, so nothing is spent.
+      this.split(batch);
+      return;
+    }
+    const identity = this.identity;
+    const sequencing =
+      code === OUT_OF_ORDER_SEQUENCE_NUMBER ||
+      code === UNKNOWN_PRODUCER_ID ||
+      (code === INVALID_PRODUCER_EPOCH && batch.sequenceReset);
+    if (identity && sequencing && !this.withinDelivery(batch)) {
+      // Sequencing answers are the idempotent producer's own business, retried while there is time:
+      // past deliveryTimeoutMs the record timed out, with the answer as its cause.
+      this.fail(batch, this.expiredError(batch, error));
+      return;
+    }
+    if (identity && sequencing) {
+      if (code === OUT_OF_ORDER_SEQUENCE_NUMBER) {
+        identity.retryOutOfOrder(batch.queue, batch);
+        this.retry(batch, error);
+        return;
+      }
+      if (code === UNKNOWN_PRODUCER_ID) {
+        identity.retryUnknownProducer(batch.queue, batch);
+        this.retry(batch, error);
+        return;
+      }
+      if (code === INVALID_PRODUCER_EPOCH && batch.sequenceReset) {
+        // An earlier send of a batch numbered again under the new epoch, answered after the new epoch
+        // reached the broker: the batch goes again with its new numbers.
+        this.retry(batch, error);
+        return;
+      }
+    }
+    if (answer.recordErrors.length > 0 && !info.retriable) {
+      const recordErrors = new Map<number, ProducerError>();
+      for (const { batchIndex, message } of answer.recordErrors) {
+        recordErrors.set(
+          batchIndex,
+          this.brokerRefusal(batch, code, message, `record ${batchIndex} of the batch was refused`),
+        );
+      }
+      // Java (KIP-467): the records the broker named get its reason; the rest fail for sharing the batch.
+      const others = new ProducerError(
+        error.code as ProducerErrorCode,
+        `the broker refused the batch for ${batch.topic}-${batch.partition} because of other records in it (${info.name}): ${[...recordErrors.keys()].map((i) => `record ${i}`).join(', ')}`,
+        { context: error.context },
+      );
+      this.fail(batch, others, recordErrors);
+      return;
+    }
+    this.retryOrFail(batch, error);
+  }
+
+  private brokerRefusal(
+    batch: ProducerBatch,
+    code: number,
+    detail: string | null,
+    what = 'the broker refused the batch',
+  ): ProducerError {
+    const info = brokerError(code);
+    return new ProducerError(
       code === MESSAGE_TOO_LARGE || code === RECORD_LIST_TOO_LARGE
         ? 'PRODUCER_RECORD_TOO_LARGE'
         : code === UNKNOWN_TOPIC_OR_PARTITION
           ? 'PRODUCER_UNKNOWN_TOPIC'
           : 'PRODUCER_BROKER_ERROR',
-      `the broker refused the batch for ${batch.topic}-${batch.partition}: ${info.name}${detail ? ` (${detail})` : ''}`,
+      `${what} for ${batch.topic}-${batch.partition}: ${info.name}${detail ? ` (${detail})` : ''}`,
       {
         retriable: info.retriable,
         context: {
@@ -356,36 +502,24 @@ export class Sender {
         },
       },
     );
-    if (info.staleMetadata) this.refreshMetadata();
-    if (this.identity) {
-      if (code === UNKNOWN_PRODUCER_ID) {
-        // The broker no longer knows this producer (its state expired): a new id, then the batch again.
-        this.identity.resetPending = true;
-        this.retry(batch, error);
-        return;
-      }
-      if (code === OUT_OF_ORDER_SEQUENCE_NUMBER) {
-        if (this.identity.resetPending || batch.queue.retrying || this.hasEarlierBatch(batch)) {
-          // An earlier batch of the partition is being retried or failed: this one follows it.
-          this.retry(batch, error);
-        } else {
-          // The broker is missing records it acknowledged: nothing to retry in order. As in Java, the
-          // batch fails and a new producer id starts the sequences again.
-          this.identity.resetPending = true;
-          this.fail(batch, error);
-        }
-        return;
-      }
-    }
-    this.retryOrFail(batch, error);
   }
 
-  private hasEarlierBatch(batch: ProducerBatch): boolean {
-    return batch.queue.ready.some((b) => b.baseSequence >= 0 && b.baseSequence < batch.baseSequence);
+  private split(batch: ProducerBatch): void {
+    const halves = batch.split(this.options.compression);
+    this.identity?.replaceUnfinished(batch.queue, batch, halves);
+    // Back at the front of the partition's queue, in order, before anything not yet sent.
+    for (const half of halves) this.accumulator.requeue(half);
+    // A flush waiting for the batch waits for its halves.
+    void Promise.all(halves.map((half) => half.whenSettled())).then(() => batch.settle());
+    this.wakeup();
+  }
+
+  private withinDelivery(batch: ProducerBatch): boolean {
+    return Date.now() < batch.createdAt + this.options.deliveryTimeoutMs;
   }
 
   private retryOrFail(batch: ProducerBatch, error: ProducerError): void {
-    const expired = Date.now() >= batch.createdAt + this.options.deliveryTimeoutMs;
+    const expired = !this.withinDelivery(batch);
     if (error.retriable && batch.attempts <= this.options.retries && !expired) this.retry(batch, error);
     else this.fail(batch, expired && error.retriable ? this.expiredError(batch, error) : error);
   }
@@ -393,24 +527,33 @@ export class Sender {
   private retry(batch: ProducerBatch, error: ProducerError): void {
     this.stats.retries++;
     batch.lastError = error;
-    const backoff = Math.min(
-      this.options.retryBackoffMaxMs,
-      this.options.retryBackoffMs * 2 ** Math.max(0, batch.attempts - 1),
-    );
-    // ±20% jitter, as Java's exponential backoff (KIP-580), so producers do not retry in lockstep.
-    batch.retryAt = Date.now() + Math.round(backoff * (0.8 + Math.random() * 0.4));
-    batch.queue.retrying = true;
+    batch.retryAt = Date.now() + this.backoffMs(batch.attempts);
     this.accumulator.requeue(batch);
   }
 
-  private fail(batch: ProducerBatch, error: ProducerError): void {
-    // A batch that had a sequence leaves a gap the broker would refuse every later batch for.
-    if (this.identity && batch.baseSequence >= 0) this.identity.resetPending = true;
-    this.hooks.failed(batch, error);
+  /** Exponential from retryBackoffMs to retryBackoffMaxMs, ±20% jitter as Java's (KIP-580). */
+  private backoffMs(failures: number): number {
+    const backoff = Math.min(
+      this.options.retryBackoffMaxMs,
+      this.options.retryBackoffMs * 2 ** Math.max(0, failures - 1),
+    );
+    return Math.round(backoff * (0.8 + Math.random() * 0.4));
+  }
+
+  private fail(
+    batch: ProducerBatch,
+    error: ProducerError,
+    recordErrors?: ReadonlyMap<number, ProducerError>,
+  ): void {
+    this.identity?.failed(batch.queue, batch, batch.mayHaveBeenWritten);
+    this.hooks.failed(batch, error, recordErrors);
+    batch.settle();
   }
 
   private complete(batch: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
+    this.identity?.acknowledged(batch.queue, batch);
     this.hooks.completed(batch, baseOffset, logAppendTimeMs);
+    batch.settle();
   }
 
   private failQueue(queue: PartitionQueue, error: ProducerError): void {
@@ -422,7 +565,7 @@ export class Sender {
     for (const queue of this.accumulator.allQueues()) {
       while (queue.ready.length > 0 && now >= queue.ready[0]!.createdAt + this.options.deliveryTimeoutMs) {
         const batch = queue.ready.shift()!;
-        this.fail(batch, this.expiredError(batch, batch.lastError));
+        this.fail(batch, this.expiredError(batch, batch.lastError ?? this.identityError));
       }
     }
   }
@@ -448,9 +591,14 @@ export class Sender {
     );
   }
 
-  private networkError(err: unknown, batch: ProducerBatch): ProducerError {
-    const error = fromKafkaJs(err, { topic: batch.topic, partition: batch.partition });
-    // Whatever kafkajs calls it, a failed connection or request is worth another try within the timeout.
+  private networkError(
+    err: unknown,
+    context: { topic?: string; partition?: number; broker?: number },
+  ): ProducerError {
+    const error = fromKafkaJs(err, context);
+    // A refused TLS handshake or SASL login does not get better by retrying (Java fails at once);
+    // any other failed connection or request is worth another try within the timeout.
+    if (error.code === 'PRODUCER_TLS_FAILED' || error.code === 'PRODUCER_AUTH_FAILED') return error;
     return error.retriable || isConnectionError(err)
       ? new ProducerError(error.code as ProducerErrorCode, error.message, {
           retriable: true,
@@ -460,18 +608,34 @@ export class Sender {
       : error;
   }
 
-  private loadIdentity(): void {
-    // Sequences restart only once no request of the old ones is in flight.
-    if (this.identityLoading || this.requestsInFlight > 0 || !this.identity) return;
+  /** Asks for a producer id (at the start, or when the epoch ran out), with backoff between failures. */
+  private loadIdentity(now: number): void {
     const identity = this.identity;
+    if (this.identityLoading || !identity) return;
+    if (now < this.identityRetryAt) {
+      this.wakeAt(this.identityRetryAt);
+      return;
+    }
     this.identityLoading = this.bridge
       .initProducerId()
       .then(
-        ({ producerId, producerEpoch }) =>
-          identity.replace(producerId, producerEpoch, this.accumulator.allQueues()),
-        () => {
-          // Tried again after a backoff; batches expire meanwhile if it never comes.
-          this.wakeAt(Date.now() + this.options.retryBackoffMs);
+        ({ producerId, producerEpoch }) => {
+          identity.replace(producerId, producerEpoch);
+          this.identityFailures = 0;
+          this.identityError = undefined;
+        },
+        (err: unknown) => {
+          const error = fromKafkaJs(err, {});
+          const cause = new ProducerError(
+            error.code as ProducerErrorCode,
+            `the broker gave no producer id (InitProducerId): ${error.message}`,
+            { retriable: error.retriable, context: error.context, cause: err },
+          );
+          this.identityError = cause;
+          // Java: an idempotent producer refused its id (e.g. CLUSTER_AUTHORIZATION_FAILED) is in a
+          // fatal state; a retriable failure is tried again after the backoff.
+          if (!cause.retriable) this.fatalError = cause;
+          else this.identityRetryAt = Date.now() + this.backoffMs(++this.identityFailures);
         },
       )
       .finally(() => {

@@ -297,3 +297,64 @@ test('a topic that does not exist fails with PRODUCER_UNKNOWN_TOPIC naming it', 
     return true;
   });
 });
+
+test('flush returns under steady load: it waits for the records sent before it, not for the ones sent while it waits', async () => {
+  const { name, topics } = await customersTopic('flush-load', 3);
+  const producer = await connected({ topics, lingerMs: 5 });
+  let acknowledgedBefore = 0;
+  const before = Array.from({ length: 100 }, (_, i) =>
+    producer.send(name, { key: `k${i}`, value: customer(i) }).then(() => acknowledgedBefore++),
+  );
+  let flushed = false;
+  let acknowledgedAtFlush = -1;
+  let sentWhileFlushing = 0;
+  const flush = producer.flush().then(() => {
+    flushed = true;
+    acknowledgedAtFlush = acknowledgedBefore;
+  });
+  // Keep sending, a record a turn, until flush returns (bounded, so the old behaviour fails, not hangs).
+  const during: Promise<RecordMetadata>[] = [];
+  while (!flushed && sentWhileFlushing < 200_000) {
+    during.push(producer.send(name, { key: `d${sentWhileFlushing}`, value: customer(sentWhileFlushing) }));
+    sentWhileFlushing++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await flush;
+  assert.ok(sentWhileFlushing < 200_000, 'flush returned while records kept coming');
+  assert.equal(acknowledgedAtFlush, 100, 'everything sent before flush was acknowledged when it returned');
+  await Promise.all([...before, ...during]);
+});
+
+test('a second close waits for the first to finish', async () => {
+  const { name, topics } = await customersTopic('close-twice', 1);
+  const producer = await connected({ topics, lingerMs: 20 });
+  const sent = producer.send(name, { key: 'a', value: customer(1) });
+  const order: string[] = [];
+  const first = producer.close().then(() => order.push('first'));
+  const second = producer.close().then(() => order.push('second'));
+  await Promise.all([first, second]);
+  await sent;
+  assert.deepEqual(order, ['first', 'second']);
+});
+
+test('the documented send loop lets acknowledgements in while it runs, and the buffer stays within bufferMemory', async () => {
+  const { name, topics } = await customersTopic('documented-loop', 6);
+  const bufferMemory = 33_554_432; // the default
+  const producer = await connected({ topics });
+  let acknowledged = 0;
+  let maxBuffered = 0;
+  const records = 300_000;
+  // The loop docs/producer.md shows: nothing but `if (needsDrain) await drained()` between sends.
+  for (let id = 0; id < records; id++) {
+    producer.send(name, { key: `key-${id % 1000}`, value: customer(id) }, (err) => {
+      if (!err) acknowledged++;
+    });
+    maxBuffered = Math.max(maxBuffered, producer.stats().bufferedBytes);
+    if (producer.needsDrain) await producer.drained();
+  }
+  const duringLoop = acknowledged;
+  await producer.flush();
+  assert.equal(acknowledged, records);
+  assert.ok(duringLoop > 0, `acknowledgements arrived while the loop ran (${duringLoop} of ${records})`);
+  assert.ok(maxBuffered <= bufferMemory, `${maxBuffered} bytes buffered at most`);
+});

@@ -55,13 +55,16 @@ test('lingerMs closes a batch that does not fill; closeAll closes every open bat
 test('a retried batch goes back before every batch with a later sequence', () => {
   const { acc } = accumulator(200);
   const identity = new ProducerIdentity();
-  identity.replace(7n, 0, []);
+  identity.replace(7n, 0);
   for (let i = 0; i < 4; i++) acc.append('t', 0, record(150), 171, handle(), 0);
   acc.closeAll();
   const [queue] = [...acc.withReadyBatches()];
   const [first, second, third, fourth] = queue!.ready.splice(0);
   // Three sent (stamped in order), the fourth not yet.
-  for (const b of [first!, second!, third!]) identity.stamp(b);
+  for (const b of [first!, second!, third!]) {
+    identity.stamp(queue!, b);
+    b.attempts++;
+  }
   queue!.ready.push(fourth!);
   acc.requeue(third!);
   acc.requeue(first!);
@@ -75,29 +78,32 @@ test('a retried batch goes back before every batch with a later sequence', () =>
   assert.equal(second!.closed.buffer.readInt32BE(53), 1);
 });
 
-test('sequences run per partition, stay with a batch on retry, and restart at 0 under a new producer id', () => {
+test('sequences run per partition and stay with a batch on retry; an epoch bump renumbers only the partition that asked', () => {
   const { acc } = accumulator(10_000);
   const identity = new ProducerIdentity();
-  identity.replace(1n, 0, []);
+  identity.replace(1n, 0);
   for (let i = 0; i < 3; i++) acc.append('t', 0, record(10), 31, handle(), 0);
   acc.closeAll();
   for (let i = 0; i < 5; i++) acc.append('t', 0, record(10), 31, handle(), 0);
   acc.append('t', 1, record(10), 31, handle(), 0);
   acc.closeAll();
-  const queues = [...acc.withReadyBatches()];
-  const [a, b] = queues[0]!.ready;
-  const [c] = queues[1]!.ready;
-  identity.stamp(a!);
-  identity.stamp(b!);
-  identity.stamp(c!);
+  const [q0, q1] = [...acc.withReadyBatches()];
+  const [a, b] = q0!.ready;
+  const [c] = q1!.ready;
+  identity.stamp(q0!, a!);
+  identity.stamp(q0!, b!);
+  identity.stamp(q1!, c!);
   assert.deepEqual([a!.baseSequence, b!.baseSequence, c!.baseSequence], [0, 3, 0]);
-  identity.stamp(b!); // a retry keeps its sequence
+  identity.stamp(q0!, b!); // a retry keeps its sequence
   assert.equal(b!.baseSequence, 3);
-  identity.replace(2n, 0, acc.allQueues());
-  assert.deepEqual([a!.baseSequence, b!.baseSequence], [-1, -1]);
-  identity.stamp(b!);
-  assert.equal(b!.baseSequence, 0);
-  assert.equal(b!.closed.buffer.readBigInt64BE(43), 2n);
+  // a was refused for good (not written): partition 0 starts again under epoch 1; partition 1 keeps its numbers.
+  identity.failed(q0!, a!, false);
+  identity.bumpEpochIfNeeded();
+  assert.deepEqual([b!.producerEpoch, b!.baseSequence, b!.sequenceReset], [1, 0, true]);
+  assert.deepEqual([c!.producerEpoch, c!.baseSequence], [0, 0]);
+  identity.stamp(q0!, b!);
+  assert.equal(b!.closed.buffer.readInt16BE(51), 1);
+  assert.equal(b!.closed.buffer.readInt32BE(53), 0);
 });
 
 test('the sticky partition moves on only when its batch closes', () => {
