@@ -553,19 +553,13 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     try {
       batches = decodeRecordBatches(p.records, state.fetchOffset!);
     } catch (err) {
-      const batchError = err instanceof RecordBatchError ? err : undefined;
+      const offset =
+        err instanceof RecordBatchError && err.baseOffset >= 0 ? err.baseOffset : state.fetchOffset!;
       this.fail(
         new ConsumerError(
           'CONSUMER_CORRUPT_BATCH',
-          `${state.topic}-${state.partition} at offset ${batchError?.baseOffset ?? state.fetchOffset}: ${(err as Error).message}`,
-          {
-            cause: err,
-            context: {
-              topic: state.topic,
-              partition: state.partition,
-              offset: batchError?.baseOffset ?? state.fetchOffset,
-            },
-          },
+          `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
+          { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
         ),
       );
       return;
