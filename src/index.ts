@@ -1,5 +1,5 @@
 /**
- * avrokit's runtime API: schemas, the registry client, the serde, the producer and evolution checks.
+ * avrokit's runtime API: schemas, the registry client, the serde, the producer, the consumer and evolution checks.
  * Code generation is `avrokit/codegen`, the local stack `avrokit/stack`. Types are exported apart from
  * values so that `import type` users pull in no runtime code.
  */
@@ -127,3 +127,22 @@ export type {
   KafkaSaslOptions,
   SaslMechanism,
 } from './producer/index.js';
+
+export { createConsumer, ConsumerError } from './consumer/index.js';
+export type {
+  AutoOffsetReset,
+  Consumer,
+  ConsumerErrorCode,
+  ConsumerErrorContext,
+  ConsumerOptions,
+  ConsumerRecord,
+  ConsumerSettings,
+  ConsumerStats,
+  DecodeErrorAction,
+  EachBatchPayload,
+  IsolationLevel,
+  RawConsumerRecord,
+  RebalanceListener,
+  RunHandlers,
+  TopicPartition,
+} from './consumer/index.js';

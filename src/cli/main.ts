@@ -2,6 +2,7 @@
 import { isAvrokitError, UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import { checkCommand } from './check-command.js';
+import { consumeCommand } from './consume-command.js';
 import { produceCommand } from './produce-command.js';
 import { registerCommand } from './register-command.js';
 import { genCommand } from './gen-command.js';
@@ -16,6 +17,7 @@ const commands: readonly Command[] = [
   registerCommand,
   topicsCommand,
   produceCommand,
+  consumeCommand,
   stackCommand,
 ];
 

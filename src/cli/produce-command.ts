@@ -57,7 +57,7 @@ SCHEMA_REGISTRY_USERNAME with SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSW
 Exit codes: 0 all sent, 1 an invalid line or a failed send, 2 usage or input error.`;
 
 /** The topic's key and value as `defineTopics` binds them, from the loaded schemas and the topic map. */
-function bindTopic(loaded: LoadedSchemas, spec: TopicSpec): TopicBinding {
+export function bindTopic(loaded: LoadedSchemas, spec: TopicSpec): TopicBinding {
   const schemaOf = (name: string) => {
     const entry = loaded.entries.find((e) => e.key === name);
     if (!entry) throw new UsageError(`no type ${name}`);

@@ -58,7 +58,8 @@ public class KafkaOracle {
       if (line.isEmpty()) continue;
       t = line.split(" "); i = 0;
       switch (next()) {
-        case "build": build(out); break;
+        case "build": build(out, Compression.NONE); break;
+        case "buildc": build(out, codec(next())); break;
         case "read": read(out); break;
         case "request": request(out); break;
         case "response": response(out); break;
@@ -69,10 +70,21 @@ public class KafkaOracle {
   }
 
   // build <pid> <epoch> <seq> <n> then per record: <timestamp> <key> <value> <headerCount> (<name> <value>)*
-  static void build(PrintStream out) {
+  static Compression codec(String name) {
+    switch (name) {
+      case "gzip": return Compression.gzip().build();
+      case "snappy": return Compression.snappy().build();
+      case "lz4": return Compression.lz4().build();
+      case "zstd": return Compression.zstd().build();
+      default: return Compression.NONE;
+    }
+  }
+
+  // buildc <codec> then as build: the batch compressed as Java's producer compresses it.
+  static void build(PrintStream out, Compression compression) {
     long pid = nextLong(); short epoch = Short.parseShort(next()); int seq = nextInt(); int n = nextInt();
     MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(1024), RecordBatch.MAGIC_VALUE_V2,
-        Compression.NONE, TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, pid, epoch, seq);
+        compression, TimestampType.CREATE_TIME, 0L, RecordBatch.NO_TIMESTAMP, pid, epoch, seq);
     for (int r = 0; r < n; r++) {
       long ts = nextLong(); byte[] key = bytes(next()); byte[] value = bytes(next());
       Header[] headers = new Header[nextInt()];

@@ -18,7 +18,7 @@ test('avrokit --help lists the commands of the specification, each with its own 
   const result = runCli(['--help']);
   assert.equal(result.status, 0);
   assert.match(result.stdout, /^Usage: avrokit <command>/);
-  for (const command of ['gen', 'check', 'register', 'topics', 'produce', 'stack']) {
+  for (const command of ['gen', 'check', 'register', 'topics', 'produce', 'consume', 'stack']) {
     assert.match(result.stdout, new RegExp(`^ {2}${command} +\\S`, 'm'), command);
     const own = runCli([command, '--help']);
     assert.equal(own.status, 0, command);

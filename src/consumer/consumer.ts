@@ -1,0 +1,1124 @@
+/**
+ * The typed consumer: Kafka's Java consumer as the model. kafkajs' connections carry avrokit's own
+ * Fetch requests (kafka/consumer-bridge.ts); record batches are decoded by kafka/record-batch-reader.ts;
+ * keys and values by the serde, resolved into the topic map's schemas (reader schemas).
+ *
+ * Offsets are `number`: exact below 2^53 (a partition would need 9 quadrillion records to pass it, and
+ * a larger one is refused rather than rounded), usable as map keys and in arithmetic, and the same
+ * type as the producer's `RecordMetadata.offset`.
+ */
+import type { KafkaConfig } from 'kafkajs';
+import { OptionsError } from '../errors.js';
+import { initCompression } from '../kafka/record-batch.js';
+import { ConsumerBridge } from '../kafka/consumer-bridge.js';
+import { decodeRecordBatches, RecordBatchError, type DecodedRecord } from '../kafka/record-batch-reader.js';
+import type { FetchPartitionResponse } from '../kafka/fetch-protocol.js';
+import {
+  decodeAssignment,
+  decodeSubscription,
+  encodeAssignment,
+  encodeSubscription,
+  rangeAssign,
+  type Subscription,
+} from '../kafka/group-protocol.js';
+import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
+import type { SchemaRegistry } from '../registry/schema-registry.js';
+import type { TopicBinding, TopicMapShape, Topics } from '../schema/topics.js';
+import { AvroSerde, type AvroSerdeOptions } from '../serde/avro-serde.js';
+import type { TlsOptions } from '../tls.js';
+import { ConsumerError, consumerErrorFromKafka } from './errors.js';
+import { resolveConsumerSettings, type ConsumerSettings, type ResolvedConsumerSettings } from './settings.js';
+
+export interface TopicPartition<T extends string = string> {
+  readonly topic: T;
+  readonly partition: number;
+}
+
+/** One record, typed by its topic: `record.topic` narrows `key` and `value`. */
+export type ConsumerRecord<M extends TopicMapShape> = {
+  [T in keyof M & string]: {
+    readonly topic: T;
+    readonly partition: number;
+    /** Exact (see the module's note on why `number`). */
+    readonly offset: number;
+    /** Null for a record written without a key. */
+    readonly key: M[T]['key'] | null;
+    /** Null for a tombstone (a record written without a value). */
+    readonly value: M[T]['value'] | null;
+    /** Milliseconds since the epoch (CreateTime, or LogAppendTime on topics that use it). */
+    readonly timestamp: number;
+    /** Headers by key; a key written twice keeps its last value (Java keeps both). */
+    readonly headers: Readonly<Record<string, Buffer>>;
+    /** The schema id the value was written with (null for a tombstone). */
+    readonly schemaId: number | null;
+  };
+}[keyof M & string];
+
+/** A record's bytes as they came from the broker, for `onDecodeError` (dead-letter, logging). */
+export interface RawConsumerRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Readonly<Record<string, Buffer>>;
+}
+
+/** What to do with a record that cannot be decoded: skip it (counted in `stats().recordsSkipped`) or stop. */
+export type DecodeErrorAction = 'skip' | 'stop';
+
+export interface RebalanceListener {
+  /** Before partitions are taken away (the consumer has committed what was finished in them). */
+  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>;
+  /** After partitions are given, before their first record is fetched. */
+  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>;
+}
+
+export interface ConsumerOptions<M extends TopicMapShape> extends ConsumerSettings, RebalanceListener {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[];
+  readonly registry: SchemaRegistry;
+  /** The topic map (generated `topics` or `defineTopics`): the schemas records are read into. */
+  readonly topics: Topics<M>;
+  /** The consumer group (Java's `group.id`); needed by `subscribe` and by `commit`. */
+  readonly groupId?: string;
+  /**
+   * Called with a record that cannot be decoded (unknown schema id, corrupt frame, incompatible writer,
+   * registry unreachable after its retries). Without it the consumer stops with the error, as Java's
+   * deserializer does; returning `'skip'` goes on past the record (hand it to a dead-letter topic here).
+   */
+  readonly onDecodeError?: (
+    error: ConsumerError,
+    record: RawConsumerRecord,
+  ) => DecodeErrorAction | Promise<DecodeErrorAction>;
+  readonly serde?: Omit<AvroSerdeOptions, 'registry'>;
+  readonly tls?: TlsOptions | boolean;
+  readonly sasl?: KafkaSaslOptions;
+  /** Further kafkajs connection options, as they are. */
+  readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'>;
+}
+
+export interface EachBatchPayload<M extends TopicMapShape> {
+  readonly topic: keyof M & string;
+  readonly partition: number;
+  /** At most `maxPollRecords`, in offset order, all from this partition. */
+  readonly records: readonly ConsumerRecord<M>[];
+}
+
+export type RunHandlers<M extends TopicMapShape> =
+  | { readonly eachRecord: (record: ConsumerRecord<M>) => void | Promise<void>; readonly eachBatch?: never }
+  | { readonly eachBatch: (batch: EachBatchPayload<M>) => void | Promise<void>; readonly eachRecord?: never };
+
+export interface ConsumerStats {
+  readonly recordsConsumed: number;
+  readonly recordsSkipped: number;
+  readonly fetches: number;
+  readonly commits: number;
+  readonly rebalances: number;
+}
+
+export interface Consumer<M extends TopicMapShape> extends AsyncIterable<ConsumerRecord<M>> {
+  connect(): Promise<void>;
+  /** Joins the group (`groupId`) for these topics of the map. */
+  subscribe(topics: readonly (keyof M & string)[]): Promise<void>;
+  /** Reads these partitions without a group (offsets from the group's commits if `groupId` is set). */
+  assign(partitions: readonly TopicPartition<keyof M & string>[]): Promise<void>;
+  /**
+   * Hands records to a handler until the consumer closes or fails (then rejects with the error). A
+   * record (or batch) is finished — committable — once its handler's promise resolves.
+   */
+  run(handlers: RunHandlers<M>): Promise<void>;
+  /**
+   * Commits the offsets after the records the application has finished (default), or these offsets
+   * (the next offset to read, as Java's commitSync takes them).
+   */
+  commit(
+    offsets?: readonly (TopicPartition<keyof M & string> & { readonly offset: number })[],
+  ): Promise<void>;
+  /** The next fetch of this partition starts at `offset`; records already buffered from it are dropped. */
+  seek(topic: keyof M & string, partition: number, offset: number): void;
+  pause(partitions: readonly TopicPartition<keyof M & string>[]): void;
+  resume(partitions: readonly TopicPartition<keyof M & string>[]): void;
+  /** The offset of the next record the application will be given from this partition. */
+  position(topic: keyof M & string, partition: number): number | undefined;
+  /** The group's committed offsets (the next offset to read), undefined where none is. */
+  committed(partitions: readonly TopicPartition<keyof M & string>[]): Promise<(number | undefined)[]>;
+  assignment(): TopicPartition<keyof M & string>[];
+  stats(): ConsumerStats;
+  /** Stops fetching, commits what was finished (with auto-commit), leaves the group, disconnects. */
+  close(): Promise<void>;
+}
+
+/** A partition the consumer owns. */
+interface PartitionState {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to fetch; undefined until it is known (committed offset or reset). */
+  fetchOffset: number | undefined;
+  /** Fetched, not yet handed out. */
+  buffer: DecodedRecord[];
+  bufferIndex: number;
+  /** The offset after the last record handed out (Java's position). */
+  position: number | undefined;
+  /** The offset after the last record the application finished: what a commit stores. */
+  finished: number | undefined;
+  lastCommitted: number | undefined;
+  paused: boolean;
+  /** Raised by seek and reassignment, so a fetch begun before answers into nothing. */
+  epoch: number;
+  fetching: boolean;
+}
+
+const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+function headersOf(raw: DecodedRecord): Record<string, Buffer> {
+  const headers: Record<string, Buffer> = {};
+  for (const h of raw.headers) headers[h.key] = h.value ?? Buffer.alloc(0);
+  return headers;
+}
+
+/** The writer's schema id from a value's Confluent frame (null for a tombstone or another frame). */
+function schemaIdOf(raw: DecodedRecord): number | null {
+  const v = raw.value;
+  return v !== null && v.length >= 5 && v[0] === 0 ? v.readInt32BE(1) : null;
+}
+
+/** A promise with its resolve, to wake waiters. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const OFFSET_OUT_OF_RANGE = 1;
+const TOPIC_AUTHORIZATION_FAILED = 29;
+
+class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
+  private readonly settings: ResolvedConsumerSettings;
+  private readonly bridge: ConsumerBridge;
+  private readonly serde: AvroSerde;
+  private readonly bindings: Readonly<Record<string, TopicBinding>>;
+  private readonly partitions = new Map<string, PartitionState>();
+  private connected = false;
+  private closed = false;
+  private failure: ConsumerError | undefined;
+  private subscription: readonly string[] = [];
+  private wake = signal();
+  private fetchKick = signal();
+  private fetchLoopRunning: Promise<void> | undefined;
+  private groupLoopRunning: Promise<void> | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private member = { memberId: '', generationId: -1 };
+  private rejoinNeeded = false;
+  /**
+   * From a rebalance being noticed until the new assignment is in place: nothing is handed out, as
+   * Java's poll() runs the rebalance before it returns records.
+   */
+  private rebalancing = false;
+  /** A `run` handler is running. */
+  private handlerRunning = false;
+  /** Resolved when the application hands back what it was given (next() called, a handler done). */
+  private idle = signal();
+  private groupStop = signal();
+  /** Round-robin cursor over partitions with buffered records. */
+  private nextPartition = 0;
+  /** The record handed out last by the iterator, finished when the next is asked for. */
+  private inHand: { state: PartitionState; offset: number } | undefined;
+  private counters = { recordsConsumed: 0, recordsSkipped: 0, fetches: 0, commits: 0, rebalances: 0 };
+
+  constructor(private readonly options: ConsumerOptions<M>) {
+    if (typeof options !== 'object' || options === null)
+      throw new OptionsError('options', 'createConsumer needs options');
+    if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
+      throw new OptionsError('brokers', 'must be a non-empty array of host:port');
+    }
+    if (!options.registry) throw new OptionsError('registry', 'must be a SchemaRegistry');
+    if (typeof options.topics !== 'object' || options.topics === null) {
+      throw new OptionsError('topics', 'must be a topic map (generated topics or defineTopics)');
+    }
+    if (options.groupId !== undefined && (typeof options.groupId !== 'string' || options.groupId === '')) {
+      throw new OptionsError('groupId', 'must be a non-empty string');
+    }
+    this.settings = resolveConsumerSettings(options);
+    this.bindings = options.topics as unknown as Record<string, TopicBinding>;
+    this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
+    const ssl = kafkajsSsl(options.tls);
+    const sasl = kafkajsSasl(options.sasl);
+    this.bridge = new ConsumerBridge({
+      brokers: options.brokers,
+      clientId: this.settings.clientId,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+      ssl,
+      sasl,
+      kafka: options.kafka,
+    });
+  }
+
+  async connect(): Promise<void> {
+    if (this.closed) throw this.closedError();
+    if (this.connected) return;
+    await Promise.all([this.bridge.connect(), initCompression()]).catch((err: unknown) => {
+      throw consumerErrorFromKafka(err, { brokers: this.options.brokers.join(',') });
+    });
+    this.connected = true;
+  }
+
+  private checkTopics(topics: readonly string[]): void {
+    for (const topic of topics) {
+      if (!Object.hasOwn(this.bindings, topic)) {
+        throw new OptionsError('topics', `"${topic}" is not a topic of the consumer's topic map`);
+      }
+    }
+  }
+
+  private requireConnected(): void {
+    if (this.closed) throw this.closedError();
+    if (!this.connected) {
+      throw new ConsumerError('CONSUMER_CLOSED', 'the consumer is not connected: call connect() first');
+    }
+  }
+
+  async subscribe(topics: readonly (keyof M & string)[]): Promise<void> {
+    this.requireConnected();
+    if (!Array.isArray(topics) || topics.length === 0)
+      throw new OptionsError('topics', 'subscribe needs topics');
+    this.checkTopics(topics);
+    if (this.options.groupId === undefined) {
+      throw new OptionsError('groupId', 'subscribe needs a groupId; use assign() to read without a group');
+    }
+    if (this.groupLoopRunning) throw new OptionsError('topics', 'the consumer is already subscribed');
+    this.subscription = [...new Set(topics)];
+    await this.bridge.addTopics(this.subscription).catch((err: unknown) => {
+      throw consumerErrorFromKafka(err, { topic: this.subscription.join(',') });
+    });
+    // The first assignment is awaited, so records flow as soon as subscribe resolves.
+    const joined = signal();
+    this.groupLoopRunning = this.groupLoop(joined.resolve);
+    await Promise.race([joined.promise, this.groupLoopRunning]);
+    // The group could not be joined (not authorized, autoOffsetReset 'none' without an offset, …).
+    if (this.failure) throw this.failure;
+    this.startBackground();
+  }
+
+  async assign(partitions: readonly TopicPartition<keyof M & string>[]): Promise<void> {
+    this.requireConnected();
+    if (this.groupLoopRunning) throw new OptionsError('partitions', 'assign cannot be mixed with subscribe');
+    this.checkTopics(partitions.map((p) => p.topic));
+    await this.bridge.addTopics([...new Set(partitions.map((p) => p.topic))]);
+    this.partitions.clear();
+    for (const { topic, partition } of partitions) this.addPartition(topic, partition);
+    await this.initPositions([...this.partitions.values()]);
+    this.startBackground();
+  }
+
+  private addPartition(topic: string, partition: number): PartitionState {
+    const state: PartitionState = {
+      topic,
+      partition,
+      fetchOffset: undefined,
+      buffer: [],
+      bufferIndex: 0,
+      position: undefined,
+      finished: undefined,
+      lastCommitted: undefined,
+      paused: false,
+      epoch: 0,
+      fetching: false,
+    };
+    this.partitions.set(key(topic, partition), state);
+    return state;
+  }
+
+  private startBackground(): void {
+    this.fetchLoopRunning ??= this.fetchLoop();
+    if (this.settings.enableAutoCommit && this.options.groupId !== undefined && !this.commitTimer) {
+      const tick = (): void => {
+        this.commitTimer = setTimeout(() => {
+          this.commitFinished().then(tick, (err: unknown) => {
+            // A failed auto-commit is retried at the next tick, as Java's is; a rebalance commits too.
+            void err;
+            tick();
+          });
+        }, this.settings.autoCommitIntervalMs);
+        this.commitTimer.unref();
+      };
+      tick();
+    }
+  }
+
+  // ---- positions --------------------------------------------------------------------------------
+
+  /** Committed offsets where the group has them, `autoOffsetReset` elsewhere. */
+  private async initPositions(states: PartitionState[]): Promise<void> {
+    if (states.length === 0) return;
+    const committed =
+      this.options.groupId === undefined ? states.map(() => undefined) : await this.fetchCommitted(states);
+    const missing: PartitionState[] = [];
+    states.forEach((state, i) => {
+      const offset = committed[i];
+      if (offset === undefined) missing.push(state);
+      else this.setPosition(state, offset, true);
+    });
+    await this.resetOffsets(missing);
+  }
+
+  private setPosition(state: PartitionState, offset: number, committed = false): void {
+    state.epoch++;
+    state.fetchOffset = offset;
+    state.position = offset;
+    state.finished = offset;
+    if (committed) state.lastCommitted = offset;
+    state.buffer = [];
+    state.bufferIndex = 0;
+    this.fetchKick.resolve();
+  }
+
+  private async resetOffsets(states: PartitionState[]): Promise<void> {
+    if (states.length === 0) return;
+    if (this.settings.autoOffsetReset === 'none') {
+      const first = states[0]!;
+      throw new ConsumerError(
+        'CONSUMER_NO_OFFSET',
+        `no committed offset for ${first.topic}-${first.partition} and autoOffsetReset is 'none'`,
+        { context: { topic: first.topic, partition: first.partition } },
+      );
+    }
+    const timestamp = this.settings.autoOffsetReset === 'earliest' ? '-2' : '-1';
+    for (const [leader, group] of this.byLeader(states)) {
+      const broker = await this.bridge.broker(leader);
+      const topics = this.topicsOf(group, (s) => ({ partition: s.partition, timestamp }));
+      const { responses } = await broker
+        .listOffsets({
+          replicaId: -1,
+          isolationLevel: this.settings.isolationLevel === 'read_committed' ? 1 : 0,
+          topics,
+        })
+        .catch((err: unknown) => {
+          throw consumerErrorFromKafka(err, { topic: group[0]!.topic });
+        });
+      for (const response of responses) {
+        for (const p of response.partitions) {
+          const state = this.partitions.get(key(response.topic, p.partition));
+          if (state) this.setPosition(state, Number(p.offset));
+        }
+      }
+    }
+  }
+
+  private byLeader(states: readonly PartitionState[]): Map<number, PartitionState[]> {
+    const out = new Map<number, PartitionState[]>();
+    for (const state of states) {
+      const leader = this.bridge.partitions(state.topic).find((p) => p.partition === state.partition)?.leader;
+      if (leader === undefined) continue;
+      let group = out.get(leader);
+      if (!group) out.set(leader, (group = []));
+      group.push(state);
+    }
+    return out;
+  }
+
+  private topicsOf<T>(
+    states: readonly PartitionState[],
+    each: (s: PartitionState) => T,
+  ): { topic: string; partitions: T[] }[] {
+    const byTopic = new Map<string, T[]>();
+    for (const state of states) {
+      let list = byTopic.get(state.topic);
+      if (!list) byTopic.set(state.topic, (list = []));
+      list.push(each(state));
+    }
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  private async fetchCommitted(states: readonly TopicPartition[]): Promise<(number | undefined)[]> {
+    const groupId = this.options.groupId!;
+    const coordinator = await this.bridge.coordinator(groupId);
+    const byTopic = new Map<string, { partition: number }[]>();
+    for (const s of states) {
+      let list = byTopic.get(s.topic);
+      if (!list) byTopic.set(s.topic, (list = []));
+      list.push({ partition: s.partition });
+    }
+    const { responses } = await coordinator
+      .offsetFetch({ groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) })
+      .catch((err: unknown) => {
+        throw consumerErrorFromKafka(err, { groupId });
+      });
+    const found = new Map<string, number>();
+    for (const r of responses) {
+      for (const p of r.partitions) {
+        const offset = Number(p.offset);
+        if (offset >= 0) found.set(key(r.topic, p.partition), offset);
+      }
+    }
+    return states.map((s) => found.get(key(s.topic, s.partition)));
+  }
+
+  // ---- fetching ---------------------------------------------------------------------------------
+
+  /** Partitions with nothing buffered, not paused, and a known offset: Java's fetchable partitions. */
+  private fetchable(): PartitionState[] {
+    return [...this.partitions.values()].filter(
+      (s) => !s.paused && !s.fetching && s.fetchOffset !== undefined && s.bufferIndex >= s.buffer.length,
+    );
+  }
+
+  private async fetchLoop(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    while (!this.closed && !this.failure) {
+      // Made before looking, so a change while the requests are out wakes the next look.
+      this.fetchKick = signal();
+      const ready = this.fetchable();
+      const groups = this.byLeader(ready);
+      if (ready.length > 0 && groups.size === 0) await this.bridge.refreshMetadata().catch(() => {});
+      for (const [leader, states] of groups) {
+        for (const s of states) s.fetching = true;
+        const request = this.fetchFrom(leader, states).finally(() => {
+          for (const s of states) s.fetching = false;
+          inFlight.delete(request);
+          this.fetchKick.resolve();
+        });
+        inFlight.add(request);
+      }
+      // Nothing more to fetch until something changes: every partition is buffered (the application
+      // is behind — this is the back-pressure), paused or in flight.
+      const backoff =
+        ready.length > 0 && groups.size === 0
+          ? new Promise<void>((r) => setTimeout(r, this.settings.retryBackoffMs).unref())
+          : undefined;
+      await Promise.race([this.fetchKick.promise, ...(backoff ? [backoff] : [])]);
+    }
+    await Promise.allSettled(inFlight);
+  }
+
+  private async fetchFrom(leader: number, states: PartitionState[]): Promise<void> {
+    const epochs = new Map(states.map((s) => [s, s.epoch]));
+    const offsets = new Map(states.map((s) => [s, s.fetchOffset!]));
+    try {
+      const response = await this.bridge.fetch(
+        leader,
+        {
+          maxWaitMs: this.settings.fetchMaxWaitMs,
+          minBytes: this.settings.fetchMinBytes,
+          maxBytes: this.settings.fetchMaxBytes,
+          isolationLevel: this.settings.isolationLevel === 'read_committed' ? 1 : 0,
+          topics: this.topicsOf(states, (s) => ({
+            partition: s.partition,
+            fetchOffset: s.fetchOffset!,
+            partitionMaxBytes: this.settings.maxPartitionFetchBytes,
+          })),
+        },
+        this.settings.requestTimeoutMs,
+      );
+      this.counters.fetches++;
+      let refresh = false;
+      const resets: PartitionState[] = [];
+      for (const topic of response.topics) {
+        for (const p of topic.partitions) {
+          const state = this.partitions.get(key(topic.topic, p.partition));
+          // Sought, revoked or reassigned while the fetch was out: its answer is stale.
+          if (!state || epochs.get(state) !== state.epoch || offsets.get(state) !== state.fetchOffset)
+            continue;
+          if (p.errorCode === OFFSET_OUT_OF_RANGE) resets.push(state);
+          else if (p.errorCode === TOPIC_AUTHORIZATION_FAILED) {
+            this.fail(
+              new ConsumerError('CONSUMER_BROKER_ERROR', `not authorized to read topic ${state.topic}`, {
+                context: { topic: state.topic, partition: state.partition, brokerErrorCode: p.errorCode },
+              }),
+            );
+          } else if (p.errorCode !== 0) refresh = true;
+          else this.accept(state, p);
+        }
+      }
+      if (resets.length > 0) await this.resetOffsets(resets);
+      if (refresh) {
+        await this.bridge.refreshMetadata().catch(() => {});
+        await new Promise<void>((r) => setTimeout(r, this.settings.retryBackoffMs).unref());
+      }
+    } catch (err) {
+      if (err instanceof ConsumerError && !err.retriable) {
+        this.fail(err);
+        return;
+      }
+      // A connection lost or a leader moved: metadata again, and the next round retries.
+      await this.bridge.refreshMetadata().catch(() => {});
+      await new Promise<void>((r) => setTimeout(r, this.settings.retryBackoffMs).unref());
+    }
+  }
+
+  /** A partition's fetched batches into its buffer, aborted transactions left out under read_committed. */
+  private accept(state: PartitionState, p: FetchPartitionResponse): void {
+    let batches;
+    try {
+      batches = decodeRecordBatches(p.records, state.fetchOffset!);
+    } catch (err) {
+      const offset =
+        err instanceof RecordBatchError && err.baseOffset >= 0 ? err.baseOffset : state.fetchOffset!;
+      this.fail(
+        new ConsumerError(
+          'CONSUMER_CORRUPT_BATCH',
+          `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
+          { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
+        ),
+      );
+      return;
+    }
+    if (batches.length === 0) return;
+    const readCommitted = this.settings.isolationLevel === 'read_committed';
+    // Java's Fetcher: an aborted transaction's records are dropped from its first offset until the
+    // producer's ABORT marker.
+    const pending = [...p.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
+    const aborting = new Set<bigint>();
+    const records: DecodedRecord[] = [];
+    for (const batch of batches) {
+      if (readCommitted) {
+        while (pending.length > 0 && pending[0]!.firstOffset <= batch.lastOffset)
+          aborting.add(pending.shift()!.producerId);
+        if (batch.isControl) {
+          if (!batch.commits) aborting.delete(batch.producerId);
+          continue;
+        }
+        if (batch.isTransactional && aborting.has(batch.producerId)) continue;
+      }
+      // A loop, not push(...): a spread of a large batch's records would overflow the stack.
+      if (!batch.isControl) for (const record of batch.records) records.push(record);
+    }
+    state.fetchOffset = batches[batches.length - 1]!.lastOffset + 1;
+    state.buffer = records;
+    state.bufferIndex = 0;
+    if (records.length > 0) this.wake.resolve();
+  }
+
+  private fail(error: ConsumerError): void {
+    this.failure ??= error;
+    this.wake.resolve();
+    this.fetchKick.resolve();
+  }
+
+  // ---- handing out ------------------------------------------------------------------------------
+
+  /** The next partition (round-robin) with buffered records, waiting for a fetch if none has any. */
+  private async nextReady(): Promise<PartitionState | undefined> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.closed) return undefined;
+      if (this.rebalancing) {
+        this.wake = signal();
+        await this.wake.promise;
+        continue;
+      }
+      const states = [...this.partitions.values()];
+      for (let i = 0; i < states.length; i++) {
+        const state = states[(this.nextPartition + i) % states.length]!;
+        if (!state.paused && state.bufferIndex < state.buffer.length) {
+          this.nextPartition = (this.nextPartition + i + 1) % Math.max(states.length, 1);
+          return state;
+        }
+      }
+      this.wake = signal();
+      await this.wake.promise;
+    }
+  }
+
+  /**
+   * Decodes one record — synchronously once the writer schemas are known (nearly always), so a batch
+   * costs no promise per record; the first record of a schema id waits for the registry. A failure goes
+   * to onDecodeError, or stops the consumer. Undefined: skipped.
+   */
+  private decode(
+    state: PartitionState,
+    raw: DecodedRecord,
+  ): ConsumerRecord<M> | undefined | Promise<ConsumerRecord<M> | undefined> {
+    try {
+      return this.decodeNow(state, raw);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SERDE_NOT_PREPARED')
+        return this.decodeFailed(state, raw, err);
+    }
+    // Load the writer schemas (cached, one request per id however many records ask), then decode.
+    const binding = this.bindings[state.topic]!;
+    return Promise.all([
+      raw.value === null
+        ? undefined
+        : this.serde.deserialize(state.topic, raw.value, { readerSchema: binding.value.type }),
+      raw.key === null || binding.key.kind !== 'avro'
+        ? undefined
+        : this.serde.deserialize(state.topic, raw.key, { readerSchema: binding.key.type, isKey: true }),
+    ]).then(
+      () => {
+        try {
+          return this.decodeNow(state, raw);
+        } catch (err) {
+          return this.decodeFailed(state, raw, err);
+        }
+      },
+      (err: unknown) => this.decodeFailed(state, raw, err),
+    );
+  }
+
+  private decodeNow(state: PartitionState, raw: DecodedRecord): ConsumerRecord<M> {
+    const topic = state.topic;
+    const binding = this.bindings[topic]!;
+    const value =
+      raw.value === null
+        ? null
+        : this.serde.deserializeSync(topic, raw.value, { readerSchema: binding.value.type });
+    let recordKey: unknown = null;
+    if (raw.key !== null) {
+      if (binding.key.kind === 'avro') {
+        recordKey = this.serde.deserializeSync(topic, raw.key, {
+          readerSchema: binding.key.type,
+          isKey: true,
+        });
+      } else if (binding.key.kind === 'raw') {
+        recordKey = this.serde.deserializeSync(topic, raw.key, {
+          framing: 'none',
+          readerSchema: binding.key.type,
+        });
+      }
+    }
+    return {
+      topic,
+      partition: state.partition,
+      offset: raw.offset,
+      key: recordKey,
+      value,
+      timestamp: raw.timestamp,
+      headers: headersOf(raw),
+      schemaId: schemaIdOf(raw),
+    } as ConsumerRecord<M>;
+  }
+
+  private async decodeFailed(state: PartitionState, raw: DecodedRecord, err: unknown): Promise<undefined> {
+    const topic = state.topic;
+    const schemaId = schemaIdOf(raw);
+    const message = err instanceof Error ? err.message : String(err);
+    const error = new ConsumerError(
+      'CONSUMER_DECODE_FAILED',
+      `cannot decode the record at ${topic}-${state.partition} offset ${raw.offset}: ${message}`,
+      {
+        cause: err,
+        context: {
+          topic,
+          partition: state.partition,
+          offset: raw.offset,
+          ...(schemaId !== null ? { schemaId } : {}),
+          ...(typeof (err as { code?: unknown }).code === 'string'
+            ? { causeCode: (err as { code: string }).code }
+            : {}),
+        },
+      },
+    );
+    const action = this.options.onDecodeError
+      ? await this.options.onDecodeError(error, {
+          topic,
+          partition: state.partition,
+          ...raw,
+          headers: headersOf(raw),
+        })
+      : 'stop';
+    if (action === 'skip') {
+      this.counters.recordsSkipped++;
+      return undefined;
+    }
+    this.fail(error);
+    throw error;
+  }
+
+  /** The next decoded record and its partition; the partition's position moves past it. */
+  private async take(): Promise<{ state: PartitionState; record: ConsumerRecord<M> } | undefined> {
+    for (;;) {
+      const state = await this.nextReady();
+      if (!state) return undefined;
+      const epoch = state.epoch;
+      const raw = state.buffer[state.bufferIndex]!;
+      const decoded = this.decode(state, raw);
+      const record = decoded instanceof Promise ? await decoded : decoded;
+      // Sought or revoked while the record was being decoded (a registry lookup): not this one.
+      if (epoch !== state.epoch || !this.partitions.has(key(state.topic, state.partition))) continue;
+      state.bufferIndex++;
+      state.position = raw.offset + 1;
+      if (state.bufferIndex >= state.buffer.length) {
+        state.buffer = [];
+        state.bufferIndex = 0;
+        this.fetchKick.resolve(); // drained: fetch this partition again
+      }
+      if (!record) {
+        // A skipped record is finished: it is not to be read again.
+        state.finished = raw.offset + 1;
+        continue;
+      }
+      this.counters.recordsConsumed++;
+      return { state, record };
+    }
+  }
+
+  private finish(state: PartitionState, offset: number): void {
+    // Only where the partition is still ours: a revoked one's offsets belong to its new owner now.
+    if (this.partitions.get(key(state.topic, state.partition)) === state) state.finished = offset + 1;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<M>> {
+    const finishInHand = (): void => {
+      if (this.inHand) this.finish(this.inHand.state, this.inHand.offset);
+      this.inHand = undefined;
+      this.idle.resolve();
+    };
+    return {
+      next: async () => {
+        // Asking for the next record finishes the one before (Java: poll commits what the last poll returned).
+        finishInHand();
+        const next = await this.take();
+        if (!next) return { done: true, value: undefined };
+        this.inHand = { state: next.state, offset: next.record.offset };
+        return { done: false, value: next.record };
+      },
+      // `break` out of `for await` finishes the record in hand; a throw in the loop body too, as Java
+      // commits a poll's records whatever the loop did with them.
+      return: () => {
+        finishInHand();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+  }
+
+  async run(handlers: RunHandlers<M>): Promise<void> {
+    if (typeof handlers?.eachRecord !== 'function' && typeof handlers?.eachBatch !== 'function') {
+      throw new OptionsError('handlers', 'run needs eachRecord or eachBatch');
+    }
+    for (;;) {
+      if (handlers.eachRecord) {
+        const next = await this.take();
+        if (!next) return;
+        await this.handle(() => handlers.eachRecord(next.record));
+        this.finish(next.state, next.record.offset);
+        this.idle.resolve();
+        continue;
+      }
+      const first = await this.take();
+      if (!first) return;
+      const records = [first.record];
+      // The rest of what is already buffered for this partition, decoded, up to maxPollRecords.
+      const state = first.state;
+      while (
+        records.length < this.settings.maxPollRecords &&
+        state.bufferIndex < state.buffer.length &&
+        !this.closed
+      ) {
+        const epoch = state.epoch;
+        const raw = state.buffer[state.bufferIndex]!;
+        const decoded = this.decode(state, raw);
+        const record = decoded instanceof Promise ? await decoded : decoded;
+        if (epoch !== state.epoch) break;
+        state.bufferIndex++;
+        state.position = raw.offset + 1;
+        if (record) {
+          this.counters.recordsConsumed++;
+          records.push(record);
+        }
+      }
+      if (state.bufferIndex >= state.buffer.length) {
+        state.buffer = [];
+        state.bufferIndex = 0;
+        this.fetchKick.resolve();
+      }
+      await this.handle(() =>
+        handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
+      );
+      this.finish(state, records[records.length - 1]!.offset);
+      this.idle.resolve();
+    }
+  }
+
+  private async handle(handler: () => void | Promise<void>): Promise<void> {
+    this.handlerRunning = true;
+    try {
+      await handler();
+    } finally {
+      this.handlerRunning = false;
+    }
+  }
+
+  // ---- commits ----------------------------------------------------------------------------------
+
+  async commit(
+    offsets?: readonly (TopicPartition<keyof M & string> & { readonly offset: number })[],
+  ): Promise<void> {
+    this.requireConnected();
+    if (this.options.groupId === undefined) throw new OptionsError('groupId', 'commit needs a groupId');
+    if (offsets === undefined) {
+      await this.commitFinished();
+      return;
+    }
+    await this.commitOffsets(
+      offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+    );
+    for (const o of offsets) {
+      const state = this.partitions.get(key(o.topic, o.partition));
+      if (state) state.lastCommitted = o.offset;
+    }
+  }
+
+  /** Commits each partition's finished offset where it moved since the last commit. */
+  private async commitFinished(): Promise<void> {
+    if (this.options.groupId === undefined) return;
+    const due = [...this.partitions.values()].filter(
+      (s) => s.finished !== undefined && s.finished !== s.lastCommitted,
+    );
+    if (due.length === 0) return;
+    const offsets = due.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.finished! }));
+    await this.commitOffsets(offsets);
+    due.forEach((s, i) => (s.lastCommitted = offsets[i]!.offset));
+  }
+
+  private async commitOffsets(offsets: readonly (TopicPartition & { offset: number })[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const groupId = this.options.groupId!;
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const o of offsets) {
+      let list = byTopic.get(o.topic);
+      if (!list) byTopic.set(o.topic, (list = []));
+      list.push({ partition: o.partition, offset: String(o.offset) });
+    }
+    const coordinator = await this.bridge.coordinator(groupId).catch((err: unknown) => {
+      throw consumerErrorFromKafka(err, { groupId });
+    });
+    await coordinator
+      .offsetCommit({
+        groupId,
+        groupGenerationId: this.member.generationId,
+        memberId: this.member.memberId,
+        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+      })
+      .catch((err: unknown) => {
+        throw consumerErrorFromKafka(err, { groupId });
+      });
+    this.counters.commits++;
+  }
+
+  // ---- the group --------------------------------------------------------------------------------
+
+  private async groupLoop(joined: () => void): Promise<void> {
+    const groupId = this.options.groupId!;
+    while (!this.closed) {
+      try {
+        await this.join(groupId);
+        joined();
+      } catch (err) {
+        const error = consumerErrorFromKafka(err, { groupId });
+        if (!error.retriable || this.closed) {
+          this.fail(error);
+          return;
+        }
+        this.member.memberId =
+          (err as { type?: string }).type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId;
+        await this.wait(this.settings.retryBackoffMs);
+        continue;
+      }
+      this.rejoinNeeded = false;
+      this.rebalancing = false;
+      this.wake.resolve();
+      while (!this.closed && !this.rejoinNeeded) {
+        await this.wait(this.settings.heartbeatIntervalMs);
+        if (this.closed) break;
+        try {
+          const coordinator = await this.bridge.coordinator(groupId);
+          await coordinator.heartbeat({
+            groupId,
+            groupGenerationId: this.member.generationId,
+            memberId: this.member.memberId,
+          });
+        } catch (err) {
+          const type = (err as { type?: string }).type;
+          if (
+            type === 'UNKNOWN_MEMBER_ID' ||
+            type === 'ILLEGAL_GENERATION' ||
+            type === 'REBALANCE_IN_PROGRESS'
+          ) {
+            this.rejoinNeeded = true;
+            this.rebalancing = true;
+            if (type !== 'REBALANCE_IN_PROGRESS')
+              this.member = {
+                memberId: type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId,
+                generationId: -1,
+              };
+          }
+          // Other failures (a coordinator moving) are retried at the next heartbeat.
+        }
+      }
+      if (!this.closed) await this.revokeAll();
+    }
+  }
+
+  /** Eager rebalancing (the range assignor's protocol): commit, tell the listener, give everything up. */
+  private async revokeAll(): Promise<void> {
+    // What the application holds is finished first (its next() or its handler returning), within the
+    // rebalance timeout, so a clean member hands its partitions over without duplicates.
+    const deadline = Date.now() + this.settings.maxPollIntervalMs;
+    while ((this.inHand !== undefined || this.handlerRunning) && !this.closed && Date.now() < deadline) {
+      this.idle = signal();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.idle.promise,
+        this.groupStop.promise,
+        new Promise<void>((r) => (timer = setTimeout(r, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
+    }
+    if (this.settings.enableAutoCommit) await this.commitFinished().catch(() => {});
+    const revoked = [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
+    if (revoked.length > 0) await this.options.onPartitionsRevoked?.(revoked);
+    this.partitions.clear();
+    this.inHand = undefined;
+    this.counters.rebalances++;
+  }
+
+  private async join(groupId: string): Promise<void> {
+    const coordinator = await this.bridge.coordinator(groupId);
+    const joined = await coordinator.joinGroup({
+      groupId,
+      sessionTimeout: this.settings.sessionTimeoutMs,
+      rebalanceTimeout: this.settings.maxPollIntervalMs,
+      memberId: this.member.memberId,
+      protocolType: 'consumer',
+      groupProtocols: [{ name: 'range', metadata: encodeSubscription({ topics: this.subscription }) }],
+    });
+    this.member = { memberId: joined.memberId, generationId: joined.generationId };
+    let groupAssignment: { memberId: string; memberAssignment: Buffer }[] = [];
+    if (joined.leaderId === joined.memberId) {
+      const members = new Map<string, Subscription>(
+        joined.members.map((m) => [m.memberId, decodeSubscription(m.memberMetadata)]),
+      );
+      const topics = [...new Set([...members.values()].flatMap((s) => s.topics))];
+      await this.bridge.addTopics(topics);
+      const counts = new Map(topics.map((t) => [t, this.bridge.partitions(t).length]));
+      const plan = rangeAssign(members, counts);
+      groupAssignment = [...plan].map(([memberId, assignment]) => ({
+        memberId,
+        memberAssignment: encodeAssignment(assignment),
+      }));
+    }
+    const { memberAssignment } = await coordinator.syncGroup({
+      groupId,
+      generationId: joined.generationId,
+      memberId: joined.memberId,
+      groupAssignment,
+    });
+    const assignment = decodeAssignment(memberAssignment);
+    this.partitions.clear();
+    const states: PartitionState[] = [];
+    for (const [topic, partitions] of assignment) {
+      if (!Object.hasOwn(this.bindings, topic)) continue;
+      for (const partition of partitions) states.push(this.addPartition(topic, partition));
+    }
+    await this.bridge.addTopics([...assignment.keys()]);
+    await this.initPositions(states);
+    const assigned = states.map((s) => ({ topic: s.topic, partition: s.partition }));
+    await this.options.onPartitionsAssigned?.(assigned);
+    this.fetchKick.resolve();
+  }
+
+  // ---- the rest of the API ----------------------------------------------------------------------
+
+  seek(topic: keyof M & string, partition: number, offset: number): void {
+    const state = this.partitions.get(key(topic, partition));
+    if (!state) throw new OptionsError('partition', `${topic}-${partition} is not assigned to this consumer`);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new OptionsError('offset', `must be an offset, got ${offset}`);
+    if (this.inHand?.state === state) this.inHand = undefined;
+    this.setPosition(state, offset);
+  }
+
+  pause(partitions: readonly TopicPartition<keyof M & string>[]): void {
+    for (const p of partitions) {
+      const state = this.partitions.get(key(p.topic, p.partition));
+      if (state) state.paused = true;
+    }
+  }
+
+  /** Waits, or less if the consumer closes. */
+  private async wait(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), this.groupStop.promise]);
+    clearTimeout(timer);
+  }
+
+  resume(partitions: readonly TopicPartition<keyof M & string>[]): void {
+    for (const p of partitions) {
+      const state = this.partitions.get(key(p.topic, p.partition));
+      if (state) state.paused = false;
+    }
+    this.fetchKick.resolve();
+    this.wake.resolve();
+  }
+
+  position(topic: keyof M & string, partition: number): number | undefined {
+    return this.partitions.get(key(topic, partition))?.position;
+  }
+
+  committed(partitions: readonly TopicPartition<keyof M & string>[]): Promise<(number | undefined)[]> {
+    this.requireConnected();
+    if (this.options.groupId === undefined) throw new OptionsError('groupId', 'committed needs a groupId');
+    return this.fetchCommitted(partitions);
+  }
+
+  assignment(): TopicPartition<keyof M & string>[] {
+    return [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
+  stats(): ConsumerStats {
+    return { ...this.counters };
+  }
+
+  private closing: Promise<void> | undefined;
+
+  /** Every call waits for the one close. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.commitTimer);
+    this.groupStop.resolve();
+    this.wake.resolve();
+    this.fetchKick.resolve();
+    if (!this.connected) return;
+    try {
+      await this.fetchLoopRunning;
+      await this.groupLoopRunning;
+      if (this.settings.enableAutoCommit && this.options.groupId !== undefined) {
+        await this.commitFinished().catch(() => {});
+      }
+      if (this.member.memberId !== '' && this.options.groupId !== undefined) {
+        const groupId = this.options.groupId;
+        const coordinator = await this.bridge.coordinator(groupId).catch(() => undefined);
+        await coordinator?.leaveGroup({ groupId, memberId: this.member.memberId }).catch(() => {});
+      }
+    } finally {
+      this.connected = false;
+      await this.bridge.disconnect().catch(() => {});
+    }
+  }
+
+  private closedError(): ConsumerError {
+    return new ConsumerError('CONSUMER_CLOSED', 'the consumer is closed; create a new one to read again');
+  }
+}
+
+/**
+ * A consumer typed by the topic map: Java's consumer (groups, commits, `autoOffsetReset`,
+ * `isolationLevel`) reading the map's topics into the map's types.
+ *
+ * @example
+ * const consumer = createConsumer({ brokers, registry, topics, groupId: 'billing' });
+ * await consumer.connect();
+ * await consumer.subscribe(['orders']);
+ * for await (const record of consumer) {
+ *   if (record.topic === 'orders') console.log(record.key, record.value?.total);
+ * }
+ */
+export function createConsumer<M extends TopicMapShape>(options: ConsumerOptions<M>): Consumer<M> {
+  return new AvrokitConsumer(options);
+}

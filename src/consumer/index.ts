@@ -1,0 +1,15 @@
+export { createConsumer } from './consumer.js';
+export type {
+  Consumer,
+  ConsumerOptions,
+  ConsumerRecord,
+  ConsumerStats,
+  DecodeErrorAction,
+  EachBatchPayload,
+  RawConsumerRecord,
+  RebalanceListener,
+  RunHandlers,
+  TopicPartition,
+} from './consumer.js';
+export { ConsumerError, type ConsumerErrorCode, type ConsumerErrorContext } from './errors.js';
+export type { AutoOffsetReset, ConsumerSettings, IsolationLevel } from './settings.js';

@@ -1,0 +1,44 @@
+/**
+ * A consumer in a process of its own, for tests that kill it: reads CONSUMER_TOPIC as group
+ * CONSUMER_GROUP, slowly (CONSUMER_PACE_MS a record), and writes `partition offset id` for each record
+ * it finished to stdout. SIGTERM closes it cleanly; SIGKILL is the crash.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createConsumer, defineTopics, SchemaRegistry } from '../../src/index.js';
+
+const topic = process.env.CONSUMER_TOPIC!;
+const registry = new SchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! });
+const topics = defineTopics({
+  [topic]: {
+    key: 'string',
+    value: {
+      type: 'record',
+      name: 'Numbered',
+      namespace: 'test.crash',
+      fields: [{ name: 'id', type: 'int' }],
+    },
+  },
+} as const);
+const consumer = createConsumer({
+  brokers: process.env.KAFKA_BROKERS!.split(','),
+  registry,
+  topics,
+  groupId: process.env.CONSUMER_GROUP!,
+  autoOffsetReset: 'earliest',
+  autoCommitIntervalMs: Number(process.env.CONSUMER_COMMIT_MS ?? 5000),
+  sessionTimeoutMs: 6000,
+  heartbeatIntervalMs: 1000,
+});
+const pace = Number(process.env.CONSUMER_PACE_MS ?? 0);
+process.once('SIGTERM', () => void consumer.close());
+await consumer.connect();
+await consumer.subscribe([topic]);
+process.stderr.write('subscribed\n');
+await consumer.run({
+  eachRecord: async (record) => {
+    if (pace > 0) await sleep(pace);
+    // Written before the record is finished: a crash after this line is a duplicate, never a loss.
+    process.stdout.write(`${record.partition} ${record.offset} ${(record.value as { id: number }).id}\n`);
+  },
+});
+registry.close();
