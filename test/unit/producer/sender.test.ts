@@ -16,46 +16,13 @@ import type {
 import type { ProducePartitionResponse, ProduceResponse } from '../../../src/kafka/produce-protocol.js';
 import { ProducerIdentity } from '../../../src/producer/producer-identity.js';
 import { Sender, type SenderOptions } from '../../../src/producer/sender.js';
+import { parseProduceRequest, type WireBatch } from '../../support/scripted-cluster.js';
+import { SENDER_OPTIONS } from '../../support/sender-harness.js';
 
 const TOPIC = 't';
 
 /** What one partition's batch looked like on the wire. */
-interface SentBatch {
-  readonly partition: number;
-  readonly producerId: bigint;
-  readonly producerEpoch: number;
-  readonly baseSequence: number;
-  readonly records: number;
-}
-
-/** Reads a non-flexible (v3–v8) ProduceRequest body: enough to know which batches it carries. */
-function parseRequest(payload: Buffer): SentBatch[] {
-  let at = 0;
-  const transactionalIdLength = payload.readInt16BE(at);
-  at += 2 + Math.max(0, transactionalIdLength) + 2 + 4; // transactional id, acks, timeout
-  const batches: SentBatch[] = [];
-  const topics = payload.readInt32BE(at);
-  at += 4;
-  for (let t = 0; t < topics; t++) {
-    at += 2 + payload.readInt16BE(at);
-    const partitions = payload.readInt32BE(at);
-    at += 4;
-    for (let p = 0; p < partitions; p++) {
-      const partition = payload.readInt32BE(at);
-      const length = payload.readInt32BE(at + 4);
-      const batch = payload.subarray(at + 8, at + 8 + length);
-      at += 8 + length;
-      batches.push({
-        partition,
-        producerId: batch.readBigInt64BE(43),
-        producerEpoch: batch.readInt16BE(51),
-        baseSequence: batch.readInt32BE(53),
-        records: batch.readInt32BE(57),
-      });
-    }
-  }
-  return batches;
-}
+type SentBatch = WireBatch;
 
 type Answer = number | 'disconnect';
 
@@ -88,7 +55,7 @@ class ScriptedCluster implements ClusterConnection {
     produceVersion: () => 8,
     reset: () => Promise.resolve(),
     send: <T>(_version: number, payload: Buffer): Promise<T | undefined> => {
-      const batches = parseRequest(payload);
+      const batches = parseProduceRequest(payload);
       const answers: ProducePartitionResponse[] = [];
       for (const batch of batches) {
         const attempt = this.sent.filter(
@@ -103,11 +70,11 @@ class ScriptedCluster implements ClusterConnection {
         }
         const base = this.offsets.get(batch.partition) ?? 0;
         if (answer === 0) {
-          this.offsets.set(batch.partition, base + batch.records);
+          this.offsets.set(batch.partition, base + batch.recordCount);
           if (batch.producerId >= 0n)
             this.nextSequence.set(
               `${batch.producerId}/${batch.producerEpoch}/${batch.partition}`,
-              batch.baseSequence + batch.records,
+              batch.baseSequence + batch.recordCount,
             );
         }
         answers.push({
@@ -143,18 +110,6 @@ class ScriptedCluster implements ClusterConnection {
   initProducerId = () => Promise.resolve({ producerId: BigInt(100 + ++this.producerIds), producerEpoch: 0 });
 }
 
-const OPTIONS: SenderOptions = {
-  acks: -1,
-  requestTimeoutMs: 1_000,
-  deliveryTimeoutMs: 120_000,
-  retryBackoffMs: 1,
-  retryBackoffMaxMs: 5,
-  retries: 2_147_483_647,
-  maxInFlightRequests: 5,
-  maxRequestSize: 1_048_576,
-  compression: 'none',
-};
-
 interface Outcome {
   readonly metadata: (RecordMetadata | undefined)[];
   readonly errors: (ProducerError | undefined)[];
@@ -182,7 +137,7 @@ async function run(
     cluster,
     accumulator,
     idempotent ? new ProducerIdentity() : undefined,
-    { ...OPTIONS, ...options },
+    { ...SENDER_OPTIONS, ...options },
     {
       completed: (batch, baseOffset) => {
         batch.deliveries.forEach((d, i) =>
