@@ -373,7 +373,7 @@ test('avrokit topics create, produce, register and check work over SASL_SSL and 
     runCli(['check', customerFile, '--against', 'registry', '--subject', subject], secureCliEnv()),
   );
   assert.equal(check.status, 0, check.stdout + check.stderr);
-  assert.match(check.stdout, /against subject .* \(version 1\): compatible/);
+  assert.match(check.stdout, /against subject .* \(version 1; given with --subject\): compatible/);
 });
 
 test('avrokit produce with a wrong password or CA fails with the typed error, and says so without the secret', async () => {

@@ -400,7 +400,12 @@ test('value errors name the field, the expected Avro type with what it allows, a
     (err: unknown) => {
       assert.ok(err instanceof SerdeError);
       assert.deepEqual(err.issues, [
-        { path: 'at', expected: 'timestamp-millis (a Date)', actual: 'integer' },
+        {
+          path: 'at',
+          expected: 'timestamp-millis (a Date)',
+          actual:
+            "integer (epoch milliseconds? pass a Date, or build the types with plainLogicalTypes: ['timestamp-millis'])",
+        },
         {
           path: 'status',
           expected: 'enum avrokit.it.Status (one of NEW, PAID, SHIPPED)',
@@ -409,7 +414,7 @@ test('value errors name the field, the expected Avro type with what it allows, a
         {
           path: 'price',
           expected: 'decimal(6,2) (text with at most 6 digits, 2 of them after the point, e.g. "1.50")',
-          actual: 'number (not an integer)',
+          actual: 'number 12.5: a decimal is text, "12.5" (exact)',
         },
         {
           path: 'digest',
