@@ -7,6 +7,7 @@
  * turns the request flexible (KIP-482) and v13 names topics by id, so 11 is the newest used. No fetch
  * sessions (KIP-227): every request is a full one (session id 0, epoch -1), which the broker allows.
  */
+import { ProtocolReader } from './protocol-reader.js';
 
 export const FETCH_API_KEY = 1;
 export const FETCH_MIN_VERSION = 4;
@@ -124,72 +125,41 @@ export function encodeFetchRequest(version: number, body: FetchRequestBody): Buf
   return w.done();
 }
 
-class Reader {
-  pos = 0;
-  constructor(private readonly buf: Buffer) {}
-  int16(): number {
-    const n = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return n;
-  }
-  int32(): number {
-    const n = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return n;
-  }
-  int64(): bigint {
-    const n = this.buf.readBigInt64BE(this.pos);
-    this.pos += 8;
-    return n;
-  }
-  string(): string {
-    const length = this.int16();
-    if (length < 0) return '';
-    const s = this.buf.toString('utf8', this.pos, this.pos + length);
-    this.pos += length;
-    return s;
-  }
-  bytes(): Buffer {
-    const length = this.int32();
-    if (length < 0) return Buffer.alloc(0);
-    if (this.pos + length > this.buf.length) throw new RangeError('Fetch response records run past its end');
-    const out = this.buf.subarray(this.pos, this.pos + length);
-    this.pos += length;
-    return out;
-  }
-}
-
 export function decodeFetchResponse(version: number, payload: Buffer): FetchResponse {
   checkVersion(version);
-  const r = new Reader(payload);
-  const throttleTimeMs = r.int32();
+  const r = new ProtocolReader(payload, `FetchResponse v${version}`);
+  const throttleTimeMs = r.int32('throttle_time_ms');
   let errorCode = 0;
   if (version >= 7) {
-    errorCode = r.int16();
-    r.int32(); // session id
+    errorCode = r.int16('error_code');
+    r.int32('session_id');
   }
   const topics: { topic: string; partitions: FetchPartitionResponse[] }[] = [];
-  for (let t = r.int32(); t > 0; t--) {
-    const topic = r.string();
+  for (let t = r.count(false, 'responses'); t > 0; t--) {
+    const topic = r.requiredString(false, 'topic');
     const partitions: FetchPartitionResponse[] = [];
-    for (let p = r.int32(); p > 0; p--) {
-      const partition = r.int32();
-      const partitionError = r.int16();
-      const highWatermark = Number(r.int64());
-      const lastStableOffset = Number(r.int64());
-      if (version >= 5) r.int64(); // log start offset
+    for (let p = r.count(false, 'partitions'); p > 0; p--) {
+      const partition = r.int32('partition_index');
+      const partitionError = r.int16('error_code');
+      const highWatermark = Number(r.int64('high_watermark'));
+      const lastStableOffset = Number(r.int64('last_stable_offset'));
+      if (version >= 5) r.int64('log_start_offset');
       const abortedTransactions: AbortedTransaction[] = [];
-      for (let a = r.int32(); a > 0; a--) {
-        abortedTransactions.push({ producerId: r.int64(), firstOffset: Number(r.int64()) });
+      // A null list (-1) of aborted transactions reads as none.
+      for (let a = r.int32('aborted_transactions'); a > 0; a--) {
+        abortedTransactions.push({
+          producerId: r.int64('producer_id'),
+          firstOffset: Number(r.int64('first_offset')),
+        });
       }
-      if (version >= 11) r.int32(); // preferred read replica
+      if (version >= 11) r.int32('preferred_read_replica');
       partitions.push({
         partition,
         errorCode: partitionError,
         highWatermark,
         lastStableOffset,
         abortedTransactions,
-        records: r.bytes(),
+        records: r.bytes('records'),
       });
     }
     topics.push({ topic, partitions });

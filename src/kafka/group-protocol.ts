@@ -4,6 +4,7 @@
  * only append fields, so reading the version-0 prefix of any of them is what Java's own reader does
  * for a version it knows less of.
  */
+import { ProtocolReader } from './protocol-reader.js';
 
 export interface Subscription {
   readonly topics: readonly string[];
@@ -42,32 +43,11 @@ export function encodeAssignment(assignment: Assignment): Buffer {
   return Buffer.concat(parts);
 }
 
-class Reader {
-  pos = 0;
-  constructor(private readonly buf: Buffer) {}
-  int16(): number {
-    const n = this.buf.readInt16BE(this.pos);
-    this.pos += 2;
-    return n;
-  }
-  int32(): number {
-    const n = this.buf.readInt32BE(this.pos);
-    this.pos += 4;
-    return n;
-  }
-  string(): string {
-    const length = this.int16();
-    const s = this.buf.toString('utf8', this.pos, this.pos + length);
-    this.pos += length;
-    return s;
-  }
-}
-
 export function decodeSubscription(bytes: Buffer): Subscription {
-  const r = new Reader(bytes);
-  r.int16();
+  const r = new ProtocolReader(bytes, 'ConsumerProtocolSubscription');
+  r.int16('version');
   const topics: string[] = [];
-  for (let n = r.int32(); n > 0; n--) topics.push(r.string());
+  for (let n = r.count(false, 'topics'); n > 0; n--) topics.push(r.requiredString(false, 'topic'));
   return { topics };
 }
 
@@ -75,12 +55,12 @@ export function decodeSubscription(bytes: Buffer): Subscription {
 export function decodeAssignment(bytes: Buffer): Map<string, number[]> {
   const assignment = new Map<string, number[]>();
   if (bytes.length === 0) return assignment;
-  const r = new Reader(bytes);
-  r.int16();
-  for (let n = r.int32(); n > 0; n--) {
-    const topic = r.string();
+  const r = new ProtocolReader(bytes, 'ConsumerProtocolAssignment');
+  r.int16('version');
+  for (let n = r.count(false, 'assigned_partitions'); n > 0; n--) {
+    const topic = r.requiredString(false, 'topic');
     const partitions: number[] = [];
-    for (let p = r.int32(); p > 0; p--) partitions.push(r.int32());
+    for (let p = r.count(false, 'partitions'); p > 0; p--) partitions.push(r.int32('partition'));
     assignment.set(topic, partitions);
   }
   return assignment;

@@ -9,6 +9,7 @@
  * fields to the response (CurrentLeader, NodeEndpoints); v12 changes nothing on the wire; v13 swaps
  * topic names for topic ids, so it is not used.
  */
+import { ProtocolReader } from './protocol-reader.js';
 
 /** v3 is the first with record batches v2 (and Kafka 4 refuses older); the sender negotiates within these. */
 export const PRODUCE_MIN_VERSION = 3;
@@ -194,106 +195,6 @@ export function encodeProduceRequest(
   return w.finish();
 }
 
-/** Reads a response with bounds checks, so a truncated or garbled answer is an Error naming where. */
-class Reader {
-  pos = 0;
-
-  constructor(
-    private readonly buf: Buffer,
-    private readonly what: string,
-  ) {}
-
-  fail(message: string, at = this.pos): never {
-    throw new Error(`${this.what}: ${message} at offset ${at} of ${this.buf.length}`);
-  }
-
-  private need(bytes: number, field: string): number {
-    const at = this.pos;
-    if (at + bytes > this.buf.length) {
-      this.fail(`truncated ${field} (needs ${bytes} bytes, ${this.buf.length - at} left)`, at);
-    }
-    this.pos = at + bytes;
-    return at;
-  }
-
-  int16(field: string): number {
-    return this.buf.readInt16BE(this.need(2, field));
-  }
-
-  int32(field: string): number {
-    return this.buf.readInt32BE(this.need(4, field));
-  }
-
-  int64(field: string): bigint {
-    return this.buf.readBigInt64BE(this.need(8, field));
-  }
-
-  uvarint(field: string): number {
-    const at = this.pos;
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      const byte = this.buf[this.need(1, field)] as number;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) {
-        if (value > 0xffffffff) this.fail(`${field}: unsigned varint beyond 32 bits`, at);
-        return value;
-      }
-    }
-    return this.fail(`${field}: unsigned varint longer than 5 bytes`, at);
-  }
-
-  /** An element count, refused when more elements than bytes remain (each takes at least one). */
-  count(flexible: boolean, field: string): number {
-    const at = this.pos;
-    const n = flexible ? this.uvarint(field) - 1 : this.int32(field);
-    if (n < 0) this.fail(`${field}: null or negative array length ${n}`, at);
-    if (n > this.buf.length - this.pos) this.fail(`${field}: ${n} elements cannot fit in the bytes left`, at);
-    return n;
-  }
-
-  string(flexible: boolean, field: string): string | null {
-    const at = this.pos;
-    const length = flexible ? this.uvarint(field) - 1 : this.int16(field);
-    if (length === -1) return null;
-    if (length < 0) this.fail(`${field}: negative string length ${length}`, at);
-    const start = this.need(length, field);
-    return this.buf.toString('utf8', start, start + length);
-  }
-
-  requiredString(flexible: boolean, field: string): string {
-    const at = this.pos;
-    return this.string(flexible, field) ?? this.fail(`${field}: null where a string is required`, at);
-  }
-
-  /** Skips a tagged-field section, returning the tags' raw bytes so known ones can be decoded. */
-  taggedFields(field: string): Map<number, { start: number; end: number }> {
-    const tags = new Map<number, { start: number; end: number }>();
-    const count = this.uvarint(`${field} tagged field count`);
-    for (let i = 0; i < count; i++) {
-      const tag = this.uvarint(`${field} tag`);
-      const size = this.uvarint(`${field} tag ${tag} size`);
-      const start = this.need(size, `${field} tag ${tag}`);
-      tags.set(tag, { start, end: start + size });
-    }
-    return tags;
-  }
-
-  /** Reads a tagged field's value in place, checking it used exactly its declared size. */
-  tagged<T>(span: { start: number; end: number }, field: string, read: () => T): T {
-    const resume = this.pos;
-    this.pos = span.start;
-    const value = read();
-    if (this.pos !== span.end)
-      this.fail(`${field}: tagged field size does not match its contents`, span.start);
-    this.pos = resume;
-    return value;
-  }
-
-  end(): void {
-    if (this.pos !== this.buf.length) this.fail(`${this.buf.length - this.pos} unexpected trailing bytes`);
-  }
-}
-
 /**
  * Decodes the response payload that follows the correlation id (for flexible versions it begins with
  * the response header v1's tagged-field buffer). Throws a plain Error naming the offset on truncated
@@ -302,7 +203,7 @@ class Reader {
 export function decodeProduceResponse(version: number, payload: Buffer): ProduceResponse {
   checkVersion(version, 'ProduceResponse');
   const flexible = version >= FIRST_FLEXIBLE_VERSION;
-  const r = new Reader(payload, `ProduceResponse v${version}`);
+  const r = new ProtocolReader(payload, `ProduceResponse v${version}`);
   if (flexible) r.taggedFields('response header');
   const topicCount = r.count(flexible, 'responses');
   const topics: { topic: string; partitions: ProducePartitionResponse[] }[] = [];
@@ -325,7 +226,7 @@ export function decodeProduceResponse(version: number, payload: Buffer): Produce
   return { topics, throttleTimeMs, nodeEndpoints };
 }
 
-function readPartition(r: Reader, version: number, flexible: boolean): ProducePartitionResponse {
+function readPartition(r: ProtocolReader, version: number, flexible: boolean): ProducePartitionResponse {
   const partition = r.int32('partition index');
   const errorCode = r.int16('error code');
   const baseOffset = r.int64('base offset');
@@ -368,7 +269,7 @@ function readPartition(r: Reader, version: number, flexible: boolean): ProducePa
   };
 }
 
-function readNodeEndpoints(r: Reader): ProduceNodeEndpoint[] {
+function readNodeEndpoints(r: ProtocolReader): ProduceNodeEndpoint[] {
   const count = r.count(true, 'node endpoints');
   const nodes: ProduceNodeEndpoint[] = [];
   for (let n = 0; n < count; n++) {
