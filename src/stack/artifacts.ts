@@ -139,10 +139,14 @@ export function ensureKafka(options: StackOptions, mvn: string): KafkaDistributi
   return { version, classpath };
 }
 
-/** Apache Avro's Java library, the reference implementation (tests use it as an oracle). */
+/**
+ * Apache Avro's Java library, the reference implementation (tests use it as an oracle), with its
+ * compiler, which generates the specific classes a Java application reads records into.
+ */
 export function ensureAvroJava(options: StackOptions, mvn: string, version = '1.12.2'): KafkaDistribution {
   const classpath = ensureClasspath(options, mvn, 'avro-java', version, [
     ['org.apache.avro', 'avro', version],
+    ['org.apache.avro', 'avro-compiler', version],
     ['org.slf4j', 'slf4j-nop', '2.0.17'],
   ]);
   return { version, classpath };

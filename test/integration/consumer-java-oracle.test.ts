@@ -1,7 +1,8 @@
 /**
  * Java as the oracle for the consumer: records written by Kafka's Java producer (every codec, in
  * transactions committed and aborted, with headers, null keys and tombstones) are read by avrokit
- * exactly as Java's consumer reads them, under both isolation levels.
+ * exactly as Java's consumer reads them, under both isolation levels; and values written with three
+ * versions of a schema are read into the middle one as Java's specific reader reads the same bytes.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -9,12 +10,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import {
   AvroSerde,
   createConsumer,
+  createProducer,
   defineTopics,
   SchemaRegistry,
   type ConsumerRecord,
   type Topics,
 } from '../../src/index.js';
 import { createTopicEverywhere, testCluster, uniqueName } from '../support/cluster.js';
+import { javaSpecificRead } from '../support/avro-specific-oracle.js';
 import { runJavaRecords, sendCommand, type JavaRecord } from '../support/java-records.js';
 
 const cluster = testCluster();
@@ -223,4 +226,148 @@ test("records Java's producer wrote (every codec, transactions committed and abo
       }
     });
   }
+});
+
+// Three versions of one schema: v2 reads v1 (int → long, float → double in and out of a union, two
+// fields with defaults, an enum symbol added) and v3 (a field it does not know, an enum symbol it does
+// not know — read as the enum's default).
+const statusV1 = { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID'] } as const;
+const orderV1 = {
+  type: 'record',
+  name: 'Order',
+  namespace: 'test.evolution',
+  fields: [
+    { name: 'id', type: 'int' },
+    { name: 'item', type: 'string' },
+    { name: 'price', type: 'float' },
+    { name: 'status', type: statusV1 },
+    { name: 'discount', type: ['null', 'float'], default: null },
+  ],
+} as const;
+const orderV2 = {
+  ...orderV1,
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'item', type: 'string' },
+    { name: 'price', type: 'double' },
+    { name: 'status', type: { ...statusV1, symbols: ['NEW', 'PAID', 'SHIPPED'], default: 'NEW' } },
+    { name: 'discount', type: ['null', 'double'], default: null },
+    { name: 'quantity', type: 'int', default: 1 },
+    { name: 'tags', type: { type: 'array', items: 'string' }, default: [] },
+  ],
+} as const;
+const orderV3 = {
+  ...orderV2,
+  fields: [
+    ...orderV2.fields.slice(0, 3),
+    {
+      name: 'status',
+      type: { ...statusV1, symbols: ['NEW', 'PAID', 'SHIPPED', 'RETURNED'], default: 'NEW' },
+    },
+    ...orderV2.fields.slice(4),
+    { name: 'note', type: ['null', 'string'], default: null },
+  ],
+} as const;
+type OrdersMap = { [topic: string]: { key: string; value: Record<string, unknown> } };
+
+test("values of three schema versions are read into the middle version as Java's specific reader reads the same bytes", async () => {
+  const name = uniqueName('java-evolution');
+  const admin = kafka.admin();
+  await admin.connect();
+  await createTopicEverywhere(kafka, admin, { topic: name, numPartitions: 1 }).finally(() =>
+    admin.disconnect(),
+  );
+  const writes: [unknown, Record<string, unknown>[]][] = [
+    [
+      orderV1,
+      [
+        { id: 1, item: 'one', price: 1.1, status: 'NEW', discount: null },
+        { id: -2, item: 'twö', price: 0.1, status: 'PAID', discount: 0.3 },
+      ],
+    ],
+    [
+      orderV2,
+      [
+        {
+          id: 2 ** 40,
+          item: 'three',
+          price: 9.99,
+          status: 'SHIPPED',
+          discount: null,
+          quantity: 3,
+          tags: ['x'],
+        },
+      ],
+    ],
+    [
+      orderV3,
+      [
+        {
+          id: 4,
+          item: 'four',
+          price: 4.5,
+          status: 'RETURNED',
+          discount: 0.25,
+          quantity: 2,
+          tags: [],
+          note: 'n',
+        },
+        {
+          id: 5,
+          item: 'five',
+          price: -1,
+          status: 'PAID',
+          discount: null,
+          quantity: 0,
+          tags: ['a', 'b'],
+          note: null,
+        },
+      ],
+    ],
+  ];
+  let count = 0;
+  for (const [schema, values] of writes) {
+    const topics = defineTopics({ [name]: { key: 'string', value: schema as typeof orderV2 } });
+    const producer = createProducer({
+      brokers: cluster.brokers,
+      registry,
+      topics: topics as unknown as Topics<OrdersMap>,
+    });
+    await producer.connect();
+    for (const value of values) await producer.send(name, { key: `k${count++}`, value });
+    await producer.close();
+  }
+
+  const consumer = createConsumer<OrdersMap>({
+    brokers: cluster.brokers,
+    registry,
+    topics: defineTopics({ [name]: { key: 'string', value: orderV2 } }) as unknown as Topics<OrdersMap>,
+    autoOffsetReset: 'earliest',
+  });
+  await consumer.connect();
+  await consumer.assign([{ topic: name, partition: 0 }]);
+  const ours: ConsumerRecord<OrdersMap>[] = [];
+  for await (const record of consumer) {
+    ours.push(record);
+    if (ours.length === count) break;
+  }
+  await consumer.close();
+
+  // The bytes as Java's consumer reads them, each resolved by Java from its writer schema (looked up by
+  // the frame's id, as KafkaAvroDeserializer does) into the class generated from v2.
+  const [raw] = runJavaRecords(cluster.brokers.join(','), [`read ${name} read_uncommitted`]);
+  const frames = raw!.map((r) => r.value!);
+  const writerSchemas = await Promise.all(frames.map((f) => registry.getSchemaById(f.readInt32BE(1))));
+  const java = javaSpecificRead(
+    JSON.stringify(orderV2),
+    frames.map((f, i) => ({ writerSchema: writerSchemas[i]!.schema, body: f.subarray(5) })),
+  );
+  assert.equal(new Set(writerSchemas.map((s) => s.id)).size, 3, 'three writer schemas');
+  assert.deepEqual(
+    ours.map((r) => JSON.parse(JSON.stringify(r.value)) as unknown),
+    java,
+  );
+  // Not vacuous: what v2 cannot hold was resolved, as Avro's rules say.
+  assert.equal((java[3] as { status: string }).status, 'NEW', 'an unknown symbol reads as the default');
+  assert.equal((java[0] as { quantity: number }).quantity, 1, 'a missing field reads as its default');
 });
