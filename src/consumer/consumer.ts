@@ -7,6 +7,7 @@
  * a larger one is refused rather than rounded), usable as map keys and in arithmetic, and the same
  * type as the producer's `RecordMetadata.offset`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KafkaConfig } from 'kafkajs';
 import { OptionsError } from '../errors.js';
 import { initCompression } from '../kafka/record-batch.js';
@@ -192,6 +193,8 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 }
 
 const OFFSET_OUT_OF_RANGE = 1;
+/** How long close waits for a running handler: Java's default close timeout. */
+const CLOSE_WAIT_MS = 30_000;
 const TOPIC_AUTHORIZATION_FAILED = 29;
 
 class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
@@ -218,6 +221,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private rebalancing = false;
   /** A `run` handler is running. */
   private handlerRunning = false;
+  /** Marks the running handler's records finished. */
+  private handlingDone: (() => void) | undefined;
+  /** Set inside `run` handlers, so that a close from within one does not wait for itself. */
+  private readonly inHandler = new AsyncLocalStorage<boolean>();
   /** Resolved when the application hands back what it was given (next() called, a handler done). */
   private idle = signal();
   private groupStop = signal();
@@ -791,9 +798,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       if (handlers.eachRecord) {
         const next = await this.take();
         if (!next) return;
-        await this.handle(() => handlers.eachRecord(next.record));
-        this.finish(next.state, next.record.offset);
-        this.idle.resolve();
+        await this.handle(
+          () => handlers.eachRecord(next.record),
+          () => this.finish(next.state, next.record.offset),
+        );
         continue;
       }
       const first = await this.take();
@@ -823,20 +831,49 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         state.bufferIndex = 0;
         this.fetchKick.resolve();
       }
-      await this.handle(() =>
-        handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
+      await this.handle(
+        () => handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
+        () => this.finish(state, records[records.length - 1]!.offset),
       );
-      this.finish(state, records[records.length - 1]!.offset);
+    }
+  }
+
+  /**
+   * Runs a `run` handler; `finished` marks its records finished once it returns, before anyone waiting
+   * for the handler (a rebalance, close) looks again.
+   */
+  private async handle(handler: () => void | Promise<void>, finished: () => void): Promise<void> {
+    this.handlerRunning = true;
+    this.handlingDone = finished;
+    try {
+      await this.inHandler.run(true, handler);
+      finished();
+    } finally {
+      this.handlerRunning = false;
+      this.handlingDone = undefined;
       this.idle.resolve();
     }
   }
 
-  private async handle(handler: () => void | Promise<void>): Promise<void> {
-    this.handlerRunning = true;
-    try {
-      await handler();
-    } finally {
-      this.handlerRunning = false;
+  /**
+   * Close waits for a running handler to return, as Java's consumer is closed from its poll loop once
+   * it is done with what poll gave it. A handler that closes the consumer itself is done with its
+   * records (Java commits all that poll returned), so they count as finished and nothing waits.
+   */
+  private async handlerReturned(timeoutMs: number): Promise<void> {
+    if (this.inHandler.getStore() === true) {
+      this.handlingDone?.();
+      return;
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (this.handlerRunning && Date.now() < deadline) {
+      this.idle = signal();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.idle.promise,
+        new Promise<void>((r) => (timer = setTimeout(r, deadline - Date.now()))),
+      ]);
+      clearTimeout(timer);
     }
   }
 
@@ -907,12 +944,20 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         joined();
       } catch (err) {
         const error = consumerErrorFromKafka(err, { groupId });
-        if (!error.retriable || this.closed) {
+        const type = (err as { type?: string }).type;
+        // Java's coordinator rejoins on these: the group moved on while this member joined or synced
+        // (another member joined, a generation ended); they are not the member's failure.
+        const rejoin =
+          type === 'REBALANCE_IN_PROGRESS' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
+        if ((!error.retriable && !rejoin) || this.closed) {
           this.fail(error);
           return;
         }
-        this.member.memberId =
-          (err as { type?: string }).type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId;
+        if (type === 'UNKNOWN_MEMBER_ID' || type === 'ILLEGAL_GENERATION')
+          this.member = {
+            memberId: type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId,
+            generationId: -1,
+          };
         await this.wait(this.settings.retryBackoffMs);
         continue;
       }
@@ -1088,6 +1133,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     try {
       await this.fetchLoopRunning;
       await this.groupLoopRunning;
+      await this.handlerReturned(CLOSE_WAIT_MS);
       if (this.settings.enableAutoCommit && this.options.groupId !== undefined) {
         await this.commitFinished().catch(() => {});
       }

@@ -1,25 +1,31 @@
 /**
  * A consumer in a process of its own, for tests that kill it: reads CONSUMER_TOPIC as group
- * CONSUMER_GROUP, slowly (CONSUMER_PACE_MS a record), and writes `partition offset id` for each record
- * it finished to stdout. SIGTERM closes it cleanly; SIGKILL is the crash.
+ * CONSUMER_GROUP and writes `partition offset id` for each record it finished to stdout. Its values are
+ * a one-field `Numbered` record, or the generated Customer (CONSUMER_VALUE=customers, the fault
+ * tests' topics). CONSUMER_PACE_MS slows it: that many milliseconds after every CONSUMER_PACE_EVERY
+ * records (default 1). SIGTERM closes it cleanly; SIGKILL is the crash.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createConsumer, defineTopics, SchemaRegistry } from '../../src/index.js';
+import { topics as generatedTopics } from '../../schemas/generated/index.js';
+import { createConsumer, defineTopics, SchemaRegistry, type Topics } from '../../src/index.js';
 
 const topic = process.env.CONSUMER_TOPIC!;
 const registry = new SchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! });
-const topics = defineTopics({
-  [topic]: {
-    key: 'string',
-    value: {
-      type: 'record',
-      name: 'Numbered',
-      namespace: 'test.crash',
-      fields: [{ name: 'id', type: 'int' }],
-    },
-  },
-} as const);
-const consumer = createConsumer({
+type IdMap = { [topic: string]: { key: string; value: { id: number } } };
+const topics = (process.env.CONSUMER_VALUE === 'customers'
+  ? { [topic]: generatedTopics.customers }
+  : defineTopics({
+      [topic]: {
+        key: 'string',
+        value: {
+          type: 'record',
+          name: 'Numbered',
+          namespace: 'test.crash',
+          fields: [{ name: 'id', type: 'int' }],
+        },
+      },
+    } as const)) as unknown as Topics<IdMap>;
+const consumer = createConsumer<IdMap>({
   brokers: process.env.KAFKA_BROKERS!.split(','),
   registry,
   topics,
@@ -30,15 +36,17 @@ const consumer = createConsumer({
   heartbeatIntervalMs: 1000,
 });
 const pace = Number(process.env.CONSUMER_PACE_MS ?? 0);
+const paceEvery = Number(process.env.CONSUMER_PACE_EVERY ?? 1);
+let count = 0;
 process.once('SIGTERM', () => void consumer.close());
 await consumer.connect();
 await consumer.subscribe([topic]);
 process.stderr.write('subscribed\n');
 await consumer.run({
   eachRecord: async (record) => {
-    if (pace > 0) await sleep(pace);
+    if (pace > 0 && ++count % paceEvery === 0) await sleep(pace);
     // Written before the record is finished: a crash after this line is a duplicate, never a loss.
-    process.stdout.write(`${record.partition} ${record.offset} ${(record.value as { id: number }).id}\n`);
+    process.stdout.write(`${record.partition} ${record.offset} ${record.value!.id}\n`);
   },
 });
 registry.close();
