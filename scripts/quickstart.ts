@@ -2,13 +2,13 @@
  * The README's main job, end to end on a fresh machine: generate TypeScript from schemas/ with
  * `avrokit gen`, bring up the local stack (or use the cluster KAFKA_BROKERS/SCHEMA_REGISTRY_URL
  * name), send typed Customer and Order records to Kafka in the Confluent wire format (schemas
- * registered on the way), read them back through the registry, and stop what was started.
+ * registered on the way), read them back typed with the consumer, check a compatible and a breaking
+ * schema change against the registry, and stop what was started.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
 import type { TopicMap } from '../schemas/generated/index.js';
-import { AvroSerde, createProducer, SchemaRegistry } from '../src/index.js';
+import { createConsumer, createProducer, SchemaRegistry } from '../src/index.js';
 import { stackDown, stackUp } from '../src/stack/index.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -43,11 +43,6 @@ const order: TopicMap['orders']['value'] = {
 };
 
 const registry = new SchemaRegistry({ url: up.endpoints.registryUrl });
-const kafka = new Kafka({
-  clientId: 'avrokit-quickstart',
-  brokers: up.endpoints.brokers,
-  logLevel: logLevel.NOTHING,
-});
 const cluster = {
   ...process.env,
   KAFKA_BROKERS: up.endpoints.brokers.join(','),
@@ -83,35 +78,27 @@ try {
   for (const m of sent) say(`Sent a record to ${m.topic}: partition ${m.partition}, offset ${m.offset}.`);
   await producer.close();
 
-  const serde = new AvroSerde({ registry });
-  const sends = [
-    { topic: 'customers', binding: topics.customers.value },
-    { topic: 'orders', binding: topics.orders.value },
-  ] as const;
-  const consumer = kafka.consumer({ groupId: `avrokit-quickstart-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topics: sends.map((s) => s.topic), fromBeginning: true });
-  // Exactly the records just sent: the partition and offset each send reported.
-  const wanted = new Set(sent.map((m) => `${m.topic}/${m.partition}/${m.offset}`));
-  const latest = new Map<string, Buffer>();
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ topic, partition, message }) => {
-          if (message.value && wanted.has(`${topic}/${partition}/${message.offset}`))
-            latest.set(topic, message.value);
-          if (latest.size === sends.length) resolve();
-        },
-      })
-      .catch(reject);
+  // The typed consumer reads them back: `assign` the partitions they went to, `seek` to their offsets.
+  // Each record's `topic` narrows its value to that topic's generated type.
+  const consumer = createConsumer({
+    brokers: up.endpoints.brokers,
+    registry,
+    topics,
+    clientId: 'avrokit-quickstart',
   });
-  await consumer.disconnect();
-  // Subjects <topic>-value were registered by the producer's first send of each topic.
-  for (const { topic, binding } of sends) {
-    const bytes = latest.get(topic)!;
-    const read = await serde.deserialize(topic, bytes, { readerSchema: binding.type });
-    say(`Read it back from ${topic} (schema id ${bytes.readUInt32BE(1)}): ${JSON.stringify(read)}`);
+  await consumer.connect();
+  await consumer.assign(sent.map((m) => ({ topic: m.topic as keyof TopicMap, partition: m.partition })));
+  for (const m of sent) consumer.seek(m.topic as keyof TopicMap, m.partition, m.offset);
+  const wanted = new Set(sent.map((m) => `${m.topic}/${m.partition}/${m.offset}`));
+  for await (const record of consumer) {
+    if (!wanted.delete(`${record.topic}/${record.partition}/${record.offset}`)) continue;
+    const what = record.topic === 'orders' ? `order ${record.value?.id}` : `customer ${record.value?.name}`;
+    say(
+      `Read back ${what} from ${record.topic} (schema id ${record.schemaId}): ${JSON.stringify(record.value)}`,
+    );
+    if (wanted.size === 0) break;
   }
+  await consumer.close();
   const stats = registry.stats();
   say(
     `The registry client made ${stats.httpRequests} HTTP requests for ${stats.cacheHits + stats.cacheMisses} ` +
