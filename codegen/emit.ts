@@ -225,16 +225,26 @@ const RAW_KEY_TS = { string: 'string', int: 'number', long: 'number | bigint', b
 
 function emitTopics(topics: readonly TopicSpec[]): string[] {
   const lines: string[] = [];
-  lines.push(...docLines('Topic → the key and value a producer sends to it (from the topic map).'));
+  lines.push(
+    ...docLines(
+      'Topic → the key and value a producer sends to it, and (`read`) the key and value a consumer reads from it (from the topic map).',
+    ),
+  );
   lines.push('export type TopicMap = {');
   for (const t of topics) {
-    const key =
+    const key = (types: 'AvroInputs' | 'AvroTypes') =>
       t.key.kind === 'none'
         ? 'null'
         : t.key.kind === 'raw'
           ? RAW_KEY_TS[t.key.type]
-          : `AvroInputs[${quote(t.key.name)}]`;
-    lines.push(`  ${quote(t.topic)}: { key: ${key}; value: AvroInputs[${quote(t.value.name)}] };`);
+          : `${types}[${quote(t.key.name)}]`;
+    lines.push(
+      `  ${quote(t.topic)}: {`,
+      `    key: ${key('AvroInputs')};`,
+      `    value: AvroInputs[${quote(t.value.name)}];`,
+      `    read: { key: ${key('AvroTypes')}; value: AvroTypes[${quote(t.value.name)}] };`,
+      '  };',
+    );
   }
   // A type alias, not an interface: only type literals satisfy an index-signature constraint.
   lines.push('};', '');

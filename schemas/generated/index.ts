@@ -79,10 +79,18 @@ export const avroValueSettings: AvroValueSettings = {"longs":"number"};
 /** The avsc Type of each type, built on first use, reading and writing exactly the generated TypeScript types. */
 export const avroTypes = defineAvroTypes<AvroTypes, AvroInputs>(avroSchemas, avroValueSettings);
 
-/** Topic → the key and value a producer sends to it (from the topic map). */
+/** Topic → the key and value a producer sends to it, and (`read`) the key and value a consumer reads from it (from the topic map). */
 export type TopicMap = {
-  "customers": { key: string; value: AvroInputs["customerManagement.avro.Customer"] };
-  "orders": { key: string; value: AvroInputs["com.example.shop.Order"] };
+  "customers": {
+    key: string;
+    value: AvroInputs["customerManagement.avro.Customer"];
+    read: { key: string; value: AvroTypes["customerManagement.avro.Customer"] };
+  };
+  "orders": {
+    key: string;
+    value: AvroInputs["com.example.shop.Order"];
+    read: { key: string; value: AvroTypes["com.example.shop.Order"] };
+  };
 };
 
 /** How each topic's key and value are written; give it to `createProducer`. */

@@ -24,7 +24,7 @@ import {
 } from '../kafka/group-protocol.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
-import type { TopicBinding, TopicMapShape, Topics } from '../schema/topics.js';
+import type { ReadTypes, TopicBinding, TopicMapShape, Topics } from '../schema/topics.js';
 import { AvroSerde, type AvroSerdeOptions } from '../serde/avro-serde.js';
 import type { TlsOptions } from '../tls.js';
 import { ConsumerError, consumerErrorFromKafka } from './errors.js';
@@ -43,9 +43,9 @@ export type ConsumerRecord<M extends TopicMapShape> = {
     /** Exact (see the module's note on why `number`). */
     readonly offset: number;
     /** Null for a record written without a key. */
-    readonly key: M[T]['key'] | null;
-    /** Null for a tombstone (a record written without a value). */
-    readonly value: M[T]['value'] | null;
+    readonly key: ReadTypes<M[T]>['key'] | null;
+    /** Null for a tombstone (a record written without a value). Every field is there, defaults filled. */
+    readonly value: ReadTypes<M[T]>['value'] | null;
     /** Milliseconds since the epoch (CreateTime, or LogAppendTime on topics that use it). */
     readonly timestamp: number;
     /** Headers by key; a key written twice keeps its last value (Java keeps both). */

@@ -16,6 +16,7 @@ export type {
   RawKeyBinding,
   RawKeyKind,
   RawKeyValue,
+  ReadTypes,
   TopicBinding,
   TopicDefinition,
   TopicMapOf,
@@ -23,6 +24,6 @@ export type {
   TopicTypes,
   Topics,
 } from './topics.js';
-export type { SchemaValue } from './schema-values.js';
+export type { SchemaReadValue, SchemaValue } from './schema-values.js';
 export { readTopicMap, readTopicNames } from './topic-map.js';
 export type { TopicSpec } from './topic-map.js';

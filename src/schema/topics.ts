@@ -6,7 +6,7 @@ import {
   type AvroValueSettings,
 } from '../avro/avro-type.js';
 import { SchemaError } from '../errors.js';
-import type { SchemaValue } from './schema-values.js';
+import type { SchemaReadValue, SchemaValue } from './schema-values.js';
 import { buildType } from './build.js';
 import { isBuiltType, schemaJsonOf, type SchemaInput } from './schema-input.js';
 
@@ -55,11 +55,23 @@ export interface TopicBinding {
   readonly value: AvroBinding;
 }
 
-/** The TypeScript types of one topic's key and value, as a producer gives them. */
+/**
+ * The TypeScript types of one topic's key and value: as a producer gives them (`key`, `value`: fields
+ * with defaults optional), and as a consumer gets them (`read`: every field there, defaults filled;
+ * where absent, a consumer types its records with `key` and `value`).
+ */
 export interface TopicTypes {
   readonly key: unknown;
   readonly value: unknown;
+  readonly read?: { readonly key: unknown; readonly value: unknown };
 }
+
+/** The key and value types a consumer reads from a topic of the map. */
+export type ReadTypes<E extends TopicTypes> = E extends {
+  readonly read: { readonly key: infer K; readonly value: infer V };
+}
+  ? { readonly key: K; readonly value: V }
+  : { readonly key: E['key']; readonly value: E['value'] };
 
 /** A topic map's types: topic name → key and value types (`avrokit gen --topics` generates one as `TopicMap`). */
 export type TopicMapShape = { readonly [topic: string]: TopicTypes };
@@ -92,16 +104,24 @@ export interface TopicDefinition {
   readonly value: SchemaInput;
 }
 
-type KeyOf<K, S extends AvroValueSettings> = [K] extends [undefined | null]
+type KeyOf<K, S extends AvroValueSettings, Read extends boolean = false> = [K] extends [undefined | null]
   ? null
   : K extends RawKeyKind
     ? RawKeyValue<K>
-    : SchemaInputValue<K, S>;
+    : Read extends true
+      ? SchemaOutputValue<K, S>
+      : SchemaInputValue<K, S>;
 
 type SchemaInputValue<X, S extends AvroValueSettings> =
   X extends AvroType<unknown, infer I> ? I : SchemaValue<X, S>;
 
-/** The topic map {@link defineTopics} gives for its definitions: each key and value typed as far as the schema says. */
+type SchemaOutputValue<X, S extends AvroValueSettings> =
+  X extends AvroType<infer O, unknown> ? O : SchemaReadValue<X, S>;
+
+/**
+ * The topic map {@link defineTopics} gives for its definitions: each key and value typed as far as the
+ * schema says, as written (`key`, `value`) and as read (`read`).
+ */
 export type TopicMapOf<
   D extends Readonly<Record<string, TopicDefinition>>,
   S extends AvroValueSettings = AvroValueSettings,
@@ -109,6 +129,10 @@ export type TopicMapOf<
   [T in keyof D & string]: {
     key: D[T] extends { readonly key: infer K } ? KeyOf<K, S> : null;
     value: SchemaInputValue<D[T]['value'], S>;
+    read: {
+      key: D[T] extends { readonly key: infer K } ? KeyOf<K, S, true> : null;
+      value: SchemaOutputValue<D[T]['value'], S>;
+    };
   };
 };
 
