@@ -117,6 +117,15 @@ export function avroTypeOptions(settings: AvroValueSettings = {}): Partial<avro.
   return options;
 }
 
+/**
+ * Options for a Type that reads and writes Avro's own JSON encoding (unions wrapped, logical types as
+ * their underlying type), with avrokit's exact long and float: avsc's own long refuses the safe
+ * integers next to ±2^53, which a long may hold and `avrokit consume` writes.
+ */
+export function avroJsonTypeOptions(): Partial<avro.ForSchemaOptions> {
+  return { wrapUnions: true, typeHook: exactNumbersHook(exactLongType, {}) };
+}
+
 type TypeHook = NonNullable<avro.ForSchemaOptions['typeHook']>;
 
 /**

@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import {
+  avroJsonTypeOptions,
   avroTypeOptions,
   rememberSourceSchema,
   type AvroSchemaJson,
@@ -36,7 +37,7 @@ function optionsFor(purpose: BuildPurpose): Partial<avro.ForSchemaOptions> {
     case 'check':
       return purpose.options;
     case 'avro-json':
-      return { wrapUnions: true };
+      return avroJsonTypeOptions();
   }
 }
 

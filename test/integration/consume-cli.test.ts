@@ -72,7 +72,7 @@ const lines = [
     amount: '12.99',
     at: '2026-03-01T09:30:00.000Z',
     day: '2026-03-01',
-    sequence: 1,
+    sequence: -9007199254740991, // the safe integers at the ends of a long's exact range
     status: 'OPEN',
     note: 'first',
     tags: { a: ['x', 'y'] },
@@ -83,7 +83,7 @@ const lines = [
     amount: '-0.50',
     at: '1970-01-01T00:00:00.000Z',
     day: '1999-12-31',
-    sequence: 9007199254740990,
+    sequence: 9007199254740991,
     status: 'PAID',
     note: null,
     tags: {},
