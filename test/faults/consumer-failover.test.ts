@@ -54,7 +54,6 @@ function member(cluster: FaultCluster, topic: string, group: string): Reader {
     topic,
     group,
     env: {
-      CONSUMER_VALUE: 'customers',
       CONSUMER_PACE_MS: '1',
       CONSUMER_PACE_EVERY: String(Math.max(1, Math.round(RECORDS / 40_000))),
       CONSUMER_COMMIT_MS: '1000',

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { createProducer, defineTopics, SchemaRegistry } from '../../src/index.js';
+import { topics as generatedTopics, type TopicMap } from '../../schemas/generated/index.js';
+import { createProducer, SchemaRegistry, type Topics } from '../../src/index.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
 import { outOfOrder, placeOf, readers, startReader, until } from '../support/group-readers.js';
 
@@ -16,6 +17,8 @@ after(() => {
   for (const child of readers) child.kill('SIGKILL');
   registry.close();
 });
+
+type CustomersMap = { [topic: string]: TopicMap['customers'] };
 
 const startCrashReader = (topic: string, group: string) =>
   startReader({
@@ -33,22 +36,14 @@ test('a consumer SIGKILLed mid-read and replaced: 0 lost, every partition in ord
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
   await admin.disconnect();
-  const topics = defineTopics({
-    [topic]: {
-      key: 'string',
-      value: {
-        type: 'record',
-        name: 'Numbered',
-        namespace: 'test.crash',
-        fields: [{ name: 'id', type: 'int' }],
-      },
-    },
-  } as const);
+  const topics = { [topic]: generatedTopics.customers } as Topics<CustomersMap>;
   const producer = createProducer({ brokers: cluster.brokers, registry, topics });
   await producer.connect();
   const total = 4000;
   const sent = await Promise.all(
-    Array.from({ length: total }, (_, id) => producer.send(topic, { key: `k${id % 97}`, value: { id } })),
+    Array.from({ length: total }, (_, id) =>
+      producer.send(topic, { key: `k${id % 97}`, value: { id, name: `c${id}` } }),
+    ),
   );
   await producer.close();
 

@@ -1,31 +1,18 @@
 /**
  * A consumer in a process of its own, for tests that kill it: reads CONSUMER_TOPIC as group
- * CONSUMER_GROUP and writes `partition offset id` for each record it finished to stdout. Its values are
- * a one-field `Numbered` record, or the generated Customer (CONSUMER_VALUE=customers, the fault
- * tests' topics). CONSUMER_PACE_MS slows it: that many milliseconds after every CONSUMER_PACE_EVERY
+ * CONSUMER_GROUP and writes `partition offset id` for each record it finished to stdout; the topic holds
+ * the generated Customers. CONSUMER_PACE_MS slows it: that many milliseconds after every CONSUMER_PACE_EVERY
  * records (default 1). SIGTERM closes it cleanly; SIGKILL is the crash.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { topics as generatedTopics } from '../../schemas/generated/index.js';
-import { createConsumer, defineTopics, SchemaRegistry, type Topics } from '../../src/index.js';
+import { topics as generatedTopics, type TopicMap } from '../../schemas/generated/index.js';
+import { createConsumer, SchemaRegistry, type Topics } from '../../src/index.js';
 
 const topic = process.env.CONSUMER_TOPIC!;
 const registry = new SchemaRegistry({ url: process.env.SCHEMA_REGISTRY_URL! });
-type IdMap = { [topic: string]: { key: string; value: { id: number } } };
-const topics = (process.env.CONSUMER_VALUE === 'customers'
-  ? { [topic]: generatedTopics.customers }
-  : defineTopics({
-      [topic]: {
-        key: 'string',
-        value: {
-          type: 'record',
-          name: 'Numbered',
-          namespace: 'test.crash',
-          fields: [{ name: 'id', type: 'int' }],
-        },
-      },
-    } as const)) as unknown as Topics<IdMap>;
-const consumer = createConsumer<IdMap>({
+type CustomersMap = { [topic: string]: TopicMap['customers'] };
+const topics = { [topic]: generatedTopics.customers } as Topics<CustomersMap>;
+const consumer = createConsumer<CustomersMap>({
   brokers: process.env.KAFKA_BROKERS!.split(','),
   registry,
   topics,

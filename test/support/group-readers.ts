@@ -15,7 +15,7 @@ export interface ReaderOptions {
   readonly registryUrl: string;
   readonly topic: string;
   readonly group: string;
-  /** Extra CONSUMER_* settings (CONSUMER_PACE_MS, CONSUMER_COMMIT_MS, CONSUMER_VALUE, …). */
+  /** Extra CONSUMER_* settings (CONSUMER_PACE_MS, CONSUMER_PACE_EVERY, CONSUMER_COMMIT_MS). */
   readonly env?: Readonly<Record<string, string>>;
 }
 
