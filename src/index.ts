@@ -130,7 +130,7 @@ export type {
   SaslMechanism,
 } from './producer/index.js';
 
-export { createConsumer, ConsumerError } from './consumer/index.js';
+export { createConsumer, ConsumerError, deadLetterOf, deadLetterSchema } from './consumer/index.js';
 export type {
   AutoOffsetReset,
   Consumer,
@@ -140,6 +140,7 @@ export type {
   ConsumerRecord,
   ConsumerSettings,
   ConsumerStats,
+  DeadLetter,
   DecodeErrorAction,
   EachBatchPayload,
   IsolationLevel,

@@ -1,4 +1,5 @@
 export { createConsumer } from './consumer.js';
+export { deadLetterOf, deadLetterSchema, type DeadLetter } from './dead-letter.js';
 export type {
   Consumer,
   ConsumerOptions,
