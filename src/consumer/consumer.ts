@@ -227,8 +227,11 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   /** When the application last asked for records: `maxPollIntervalMs` counts from here. */
   private lastPoll = Date.now();
   private pollStarted = signal();
-  /** A `run` handler is running. */
-  private handlerRunning = false;
+  /**
+   * The partition of the record (or `eachBatch` batch) the application was given last, until it asks
+   * for the next: what it holds between polls, which a revocation waits for.
+   */
+  private holding: PartitionState | undefined;
   /** Resolved when the application hands back what it was given (next() called, a handler done). */
   private idle = signal();
   private groupStop = signal();
@@ -796,6 +799,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     const finishInHand = (): void => {
       if (this.inHand) this.finish(this.inHand.state, this.inHand.offset);
       this.inHand = undefined;
+      this.holding = undefined;
       this.idle.resolve();
     };
     return {
@@ -824,7 +828,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       if (handlers.eachRecord) {
         const next = await this.polled(this.take());
         if (!next) return;
-        await this.handle(() => handlers.eachRecord(next.record));
+        await handlers.eachRecord(next.record);
         this.finish(next.state, next.record.offset);
         this.idle.resolve();
         continue;
@@ -856,20 +860,9 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         state.bufferIndex = 0;
         this.fetchKick.resolve();
       }
-      await this.handle(() =>
-        handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
-      );
+      await handlers.eachBatch({ topic: state.topic, partition: state.partition, records });
       this.finish(state, records[records.length - 1]!.offset);
       this.idle.resolve();
-    }
-  }
-
-  private async handle(handler: () => void | Promise<void>): Promise<void> {
-    this.handlerRunning = true;
-    try {
-      await handler();
-    } finally {
-      this.handlerRunning = false;
     }
   }
 
@@ -944,16 +937,23 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     fail: (error) => this.fail(error),
   };
 
-  /** Around take(): the application is polling while it waits for a record (max.poll.interval). */
-  private async polled<T>(taking: Promise<T>): Promise<T> {
+  /**
+   * Around take(): the application is polling while it waits for a record (max.poll.interval), and
+   * holds what it was given from then until it asks again.
+   */
+  private async polled<T extends { state: PartitionState } | undefined>(taking: Promise<T>): Promise<T> {
     this.polling++;
+    this.holding = undefined;
     this.pollStarted.resolve();
     this.pollStarted = signal();
+    let taken: T | undefined;
     try {
-      return await taking;
+      taken = await taking;
+      return taken;
     } finally {
       this.polling--;
       this.lastPoll = Date.now();
+      this.holding = taken?.state;
     }
   }
 
@@ -1004,11 +1004,11 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** Until the application holds no record of these partitions and runs no handler, or its poll interval ends. */
+  /** Until the application holds no record of these partitions (it polled again), or its poll interval ends. */
   private async handedBack(states: readonly PartitionState[]): Promise<void> {
     const revoking = new Set(states);
     for (;;) {
-      const holding = (this.inHand !== undefined && revoking.has(this.inHand.state)) || this.handlerRunning;
+      const holding = this.holding !== undefined && revoking.has(this.holding);
       const deadline = this.host.pollDeadline();
       if (!holding || this.closed || deadline === undefined || Date.now() >= deadline) return;
       this.idle = signal();
