@@ -65,7 +65,7 @@ export function encodeOffsetCommitRequest(version: number, request: OffsetCommit
       w.int32(p.partitionIndex)
         .int64(p.committedOffset)
         .int32(p.committedLeaderEpoch ?? -1);
-      w.string(p.committedMetadata ?? '').tags();
+      w.string(p.committedMetadata === undefined ? '' : p.committedMetadata).tags();
     });
     w.tags();
   });
@@ -139,7 +139,7 @@ export function encodeOffsetFetchRequest(version: number, request: OffsetFetchRe
       w.tags();
     });
   }
-  w.bool(request.requireStable);
+  if (version >= 7) w.bool(request.requireStable);
   return w.tags().done();
 }
 
