@@ -287,8 +287,9 @@ export class ConsumerProtocolGroup implements GroupMembership {
         this.failWith(
           new ConsumerError(
             'CONSUMER_UNSUPPORTED_VERSION',
-            `the cluster does not support the consumer group protocol yet (${response.errorMessage ?? 'UNSUPPORTED_VERSION'}): ` +
-              `use groupProtocol 'classic' until it is upgraded`,
+            `the cluster does not support the consumer group protocol yet: ConsumerGroupHeartbeat answered ` +
+              `UNSUPPORTED_VERSION${response.errorMessage ? ` (${response.errorMessage})` : ''} (Kafka 4.0 and later ` +
+              `run it by default): use groupProtocol 'classic' until the cluster is upgraded`,
             { context: { groupId: this.groupId, brokerError: 'UNSUPPORTED_VERSION', brokerErrorCode: code } },
           ),
         );

@@ -933,7 +933,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       if (this.settings.enableAutoCommit) await this.commitFinished().catch(() => undefined);
     },
     pollDeadline: () => (this.polling > 0 ? undefined : this.lastPoll + this.settings.maxPollIntervalMs),
-    nextPoll: () => (this.polling > 0 || this.closed ? Promise.resolve() : this.pollStarted.promise),
+    // Not on close(): a member waiting to rejoin must not rejoin while the consumer closes.
+    nextPoll: () => (this.polling > 0 ? Promise.resolve() : this.pollStarted.promise),
     fail: (error) => this.fail(error),
   };
 
