@@ -476,8 +476,11 @@ export class ClassicGroup implements GroupMembership {
         return;
       case FENCED_INSTANCE_ID:
       case GROUP_AUTHORIZATION_FAILED:
-      default:
         this.failWith(groupError(errorCode, this.groupId, 'Heartbeat'));
+        return;
+      default:
+        // Java's heartbeat thread retries what it does not expect (a coordinator still loading, …).
+        this.lastHeartbeat = Date.now() - settings.heartbeatIntervalMs + settings.retryBackoffMs;
     }
   }
 

@@ -32,6 +32,7 @@ import { ConsumerError } from './errors.js';
 import type { GroupMetadata } from './membership.js';
 import type { TopicPartition } from './rebalance-listener.js';
 
+const INVALID_SESSION_TIMEOUT = 26;
 const GROUP_ID_NOT_FOUND = 69;
 
 export interface OffsetOptions {
@@ -68,6 +69,13 @@ export function groupError(code: number, groupId: string, what: string): Consume
       return new ConsumerError('CONSUMER_BROKER_ERROR', `${what}: not authorized to use group ${groupId}`, {
         context,
       });
+    case INVALID_SESSION_TIMEOUT:
+      return new ConsumerError(
+        'CONSUMER_BROKER_ERROR',
+        `${what}: the broker refuses this sessionTimeoutMs (it allows group.min.session.timeout.ms to ` +
+          `group.max.session.timeout.ms, 6000 to 1800000 by default)`,
+        { context },
+      );
     default:
       return new ConsumerError('CONSUMER_BROKER_ERROR', `${what}: ${info.name}`, {
         retriable: info.retriable,

@@ -465,3 +465,25 @@ test("groupProtocol 'consumer' (KIP-848): members share the partitions the broke
   assert.equal(await java.close(), 0);
   await Promise.all([a.consumer.close(), b.consumer.close()]);
 });
+
+test('a session timeout the broker refuses fails subscribe with a typed error naming the broker setting', async () => {
+  const topic = await createTopic('session', 1);
+  const consumer = createConsumer({
+    brokers: cluster.brokers,
+    registry,
+    topics: numbered(topic),
+    groupId: uniqueName('session'),
+    sessionTimeoutMs: 2, // far below any broker's group.min.session.timeout.ms
+    heartbeatIntervalMs: 1,
+  });
+  closers.push(() => consumer.close());
+  await consumer.connect();
+  await assert.rejects(consumer.subscribe([topic]), (err: unknown) => {
+    assert.ok(err instanceof ConsumerError);
+    assert.equal(err.code, 'CONSUMER_BROKER_ERROR');
+    assert.equal(err.context.brokerError, 'INVALID_SESSION_TIMEOUT');
+    assert.match(err.message, /group\.min\.session\.timeout\.ms/);
+    return true;
+  });
+  await consumer.close();
+});
