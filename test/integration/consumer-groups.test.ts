@@ -112,6 +112,8 @@ interface Member {
   owns(): number[];
   /** What its listeners say it owns: every partition assigned and not revoked or lost since. */
   heard(): number[];
+  /** Run inside its onPartitionsRevoked. */
+  readonly hooks: { onRevoked?: (partitions: number[]) => Promise<void> };
 }
 
 async function member(
@@ -125,6 +127,7 @@ async function member(
   const lost: number[][] = [];
   const read: string[] = [];
   const owned = new Set<number>();
+  const hooks: Member['hooks'] = {};
   const consumer = createConsumer({
     brokers: cluster.brokers,
     registry,
@@ -137,9 +140,10 @@ async function member(
       assigned.push(parts(ps));
       for (const p of ps) owned.add(p.partition);
     },
-    onPartitionsRevoked: (ps) => {
+    onPartitionsRevoked: async (ps) => {
       revoked.push(parts(ps));
       for (const p of ps) owned.delete(p.partition);
+      await hooks.onRevoked?.(parts(ps));
     },
     onPartitionsLost: (ps) => {
       lost.push(parts(ps));
@@ -167,6 +171,7 @@ async function member(
     running,
     owns: () => parts(consumer.assignment()),
     heard,
+    hooks,
   };
 }
 
@@ -266,9 +271,22 @@ test('a Java consumer and an avrokit consumer, both cooperative-sticky, split th
 
 test('a default member (range first) and a cooperative-only member: the group runs cooperative-sticky, the default member rebalances eagerly', async () => {
   const topic = await createTopic('coop-rolling', 4);
+  const producer = await producerFor(topic);
+  const sent = await send(producer, topic, 4, 3);
   const groupId = uniqueName('coop-rolling');
-  const old = await member(topic, groupId);
-  await until(() => old.heard().length === 4, 'the default member to own the topic');
+  // Without auto-commit: it commits its own progress when partitions are taken away (commit works there).
+  const old = await member(topic, groupId, { enableAutoCommit: false });
+  let commitInListener: unknown;
+  old.hooks.onRevoked = async () => {
+    commitInListener = await old.consumer.commit().then(
+      () => 'committed',
+      (err: unknown) => err,
+    );
+  };
+  await until(
+    () => old.heard().length === 4 && old.read.length === sent.length,
+    'the default member to read the topic',
+  );
   let description = await admin.describeGroups([groupId]);
   assert.equal(description.groups[0]!.protocol, 'range');
   // The rolling upgrade's middle: a member that only speaks cooperative-sticky joins.
@@ -276,8 +294,23 @@ test('a default member (range first) and a cooperative-only member: the group ru
   await until(() => old.heard().length === 2 && upgraded.heard().length === 2, 'the two to share the topic');
   description = await admin.describeGroups([groupId]);
   assert.equal(description.groups[0]!.protocol, 'cooperative-sticky');
-  // Eager: the default member gave everything up before rejoining.
+  // Eager: the default member gave everything up before rejoining, committing in its listener.
   assert.deepEqual(old.revoked[0], [0, 1, 2, 3]);
+  assert.equal(commitInListener, 'committed');
+  assert.deepEqual(
+    await old.consumer.committed([0, 1, 2, 3].map((partition) => ({ topic, partition }))),
+    [3, 3, 3, 3],
+  );
+  // The new member starts where the old one committed: one more record each, nothing read again.
+  sent.push(...(await send(producer, topic, 4, 1)));
+  await until(
+    () => new Set([...old.read, ...upgraded.read]).size === sent.length,
+    'the new records to be read',
+  );
+  assert.deepEqual(
+    upgraded.read.map((at) => at.split(' ')[1]),
+    ['3', '3'],
+  );
   await Promise.all([old.consumer.close(), upgraded.consumer.close()]);
 });
 
