@@ -14,26 +14,22 @@ import { initCompression } from '../kafka/record-batch.js';
 import { ConsumerBridge } from '../kafka/consumer-bridge.js';
 import { decodeRecordBatches, RecordBatchError, type DecodedRecord } from '../kafka/record-batch-reader.js';
 import type { FetchPartitionResponse } from '../kafka/fetch-protocol.js';
-import {
-  decodeAssignment,
-  decodeSubscription,
-  encodeAssignment,
-  encodeSubscription,
-  rangeAssign,
-  type Subscription,
-} from '../kafka/group-protocol.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
 import type { ReadTypes, TopicBinding, TopicMapShape, Topics } from '../schema/topics.js';
 import { AvroSerde, type AvroSerdeOptions } from '../serde/avro-serde.js';
 import type { TlsOptions } from '../tls.js';
+import { ClassicGroup } from './classic-group.js';
+import { ConsumerProtocolGroup } from './consumer-group.js';
+import { GroupCoordinator } from './coordinator.js';
 import { ConsumerError, consumerErrorFromKafka } from './errors.js';
+import type { GroupMembership, GroupMetadata, MembershipHost, Release } from './membership.js';
+import { commitOffsets, fetchCommittedOffsets } from './offsets.js';
+import type { RebalanceListener, TopicPartition } from './rebalance-listener.js';
 import { resolveConsumerSettings, type ConsumerSettings, type ResolvedConsumerSettings } from './settings.js';
 
-export interface TopicPartition<T extends string = string> {
-  readonly topic: T;
-  readonly partition: number;
-}
+export type { GroupMetadata } from './membership.js';
+export type { RebalanceListener, TopicPartition } from './rebalance-listener.js';
 
 /** One record, typed by its topic: `record.topic` narrows `key` and `value`. */
 export type ConsumerRecord<M extends TopicMapShape> = {
@@ -69,13 +65,6 @@ export interface RawConsumerRecord {
 /** What to do with a record that cannot be decoded: skip it (counted in `stats().recordsSkipped`) or stop. */
 export type DecodeErrorAction = 'skip' | 'stop';
 
-export interface RebalanceListener {
-  /** Before partitions are taken away (the consumer has committed what was finished in them). */
-  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>;
-  /** After partitions are given, before their first record is fetched. */
-  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>;
-}
-
 export interface ConsumerOptions<M extends TopicMapShape> extends ConsumerSettings, RebalanceListener {
   /** Bootstrap brokers, `host:port`. */
   readonly brokers: readonly string[];
@@ -84,6 +73,13 @@ export interface ConsumerOptions<M extends TopicMapShape> extends ConsumerSettin
   readonly topics: Topics<M>;
   /** The consumer group (Java's `group.id`); needed by `subscribe` and by `commit`. */
   readonly groupId?: string;
+  /**
+   * Makes this consumer a static member of the group (Java's `group.instance.id`, KIP-345): one id per
+   * consumer instance, kept across restarts. A restart within `sessionTimeoutMs` gets the same
+   * partitions back without a rebalance, and `close()` does not leave the group (its session timeout
+   * does, as Java's). A second consumer with the same id fences the first: CONSUMER_FENCED_INSTANCE_ID.
+   */
+  readonly groupInstanceId?: string;
   /**
    * Called with a record that cannot be decoded (unknown schema id, corrupt frame, incompatible writer,
    * registry unreachable after its retries). Without it the consumer stops with the error, as Java's
@@ -146,6 +142,12 @@ export interface Consumer<M extends TopicMapShape> extends AsyncIterable<Consume
   /** The group's committed offsets (the next offset to read), undefined where none is. */
   committed(partitions: readonly TopicPartition<keyof M & string>[]): Promise<(number | undefined)[]>;
   assignment(): TopicPartition<keyof M & string>[];
+  /**
+   * The group member this consumer is (Java's `groupMetadata()`): its generation (the member epoch with
+   * `groupProtocol: 'consumer'`), member id and instance id; generation -1 and an empty member id while
+   * it is not in the group.
+   */
+  groupMetadata(): GroupMetadata;
   stats(): ConsumerStats;
   /** Stops fetching, commits what was finished (with auto-commit), leaves the group, disconnects. */
   close(): Promise<void>;
@@ -210,13 +212,13 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private wake = signal();
   private fetchKick = signal();
   private fetchLoopRunning: Promise<void> | undefined;
-  private groupLoopRunning: Promise<void> | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
-  private member = { memberId: '', generationId: -1 };
-  private rejoinNeeded = false;
+  /** The group membership, once subscribed (classic-group.ts or consumer-group.ts). */
+  private membership: GroupMembership | undefined;
+  private coordinator: GroupCoordinator | undefined;
   /**
-   * From a rebalance being noticed until the new assignment is in place: nothing is handed out, as
-   * Java's poll() runs the rebalance before it returns records.
+   * From an eager rebalance revoking everything until the new assignment is in place: nothing is
+   * handed out, as Java's poll() runs the rebalance before it returns records.
    */
   private rebalancing = false;
   /** A `run` handler is running. */
@@ -225,6 +227,22 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private handlingDone: (() => void) | undefined;
   /** Set inside `run` handlers, so that a close from within one does not wait for itself. */
   private readonly inHandler = new AsyncLocalStorage<boolean>();
+  /** Resolved when a `run` handler returns (close waits on it). */
+  private handlerDone = signal();
+  /** Partitions being revoked: not fetched, not handed out, not resumed (Java's pending revocation). */
+  private readonly revoking = new Set<PartitionState>();
+  /** One release at a time (a revocation and a loss of the same partitions must not interleave). */
+  private releasing: Promise<void> = Promise.resolve();
+  /** Inside take(): the application is asking for records (Java: in poll()). */
+  private polling = 0;
+  /** When the application last asked for records: `maxPollIntervalMs` counts from here. */
+  private lastPoll = Date.now();
+  private pollStarted = signal();
+  /**
+   * The partition of the record (or `eachBatch` batch) the application was given last, until it asks
+   * for the next: what it holds between polls, which a revocation waits for.
+   */
+  private holding: PartitionState | undefined;
   /** Resolved when the application hands back what it was given (next() called, a handler done). */
   private idle = signal();
   private groupStop = signal();
@@ -246,6 +264,12 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
     if (options.groupId !== undefined && (typeof options.groupId !== 'string' || options.groupId === '')) {
       throw new OptionsError('groupId', 'must be a non-empty string');
+    }
+    if (
+      options.groupInstanceId !== undefined &&
+      (typeof options.groupInstanceId !== 'string' || options.groupInstanceId === '')
+    ) {
+      throw new OptionsError('groupInstanceId', 'must be a non-empty string');
     }
     this.settings = resolveConsumerSettings(options);
     this.bindings = options.topics as unknown as Record<string, TopicBinding>;
@@ -294,23 +318,44 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (this.options.groupId === undefined) {
       throw new OptionsError('groupId', 'subscribe needs a groupId; use assign() to read without a group');
     }
-    if (this.groupLoopRunning) throw new OptionsError('topics', 'the consumer is already subscribed');
+    if (this.membership) throw new OptionsError('topics', 'the consumer is already subscribed');
     this.subscription = [...new Set(topics)];
     await this.bridge.addTopics(this.subscription).catch((err: unknown) => {
       throw consumerErrorFromKafka(err, { topic: this.subscription.join(',') });
     });
-    // The first assignment is awaited, so records flow as soon as subscribe resolves.
-    const joined = signal();
-    this.groupLoopRunning = this.groupLoop(joined.resolve);
-    await Promise.race([joined.promise, this.groupLoopRunning]);
-    // The group could not be joined (not authorized, autoOffsetReset 'none' without an offset, …).
+    const membershipOptions = {
+      bridge: this.bridge,
+      coordinator: this.groupCoordinator(),
+      host: this.host,
+      settings: this.settings,
+      groupInstanceId: this.options.groupInstanceId ?? null,
+      topics: this.subscription,
+    };
+    this.membership =
+      this.settings.groupProtocol === 'consumer'
+        ? new ConsumerProtocolGroup(membershipOptions)
+        : new ClassicGroup(membershipOptions);
+    this.lastPoll = Date.now();
+    // The first assignment is awaited, so records flow as soon as subscribe resolves. The group could
+    // not be joined: not authorized, autoOffsetReset 'none' without an offset, a broker without the
+    // consumer protocol, …
+    await this.membership.join();
     if (this.failure) throw this.failure;
+    if (this.closed) throw this.closedError();
     this.startBackground();
+  }
+
+  private groupCoordinator(): GroupCoordinator {
+    return (this.coordinator ??= new GroupCoordinator(
+      this.bridge,
+      this.options.groupId!,
+      this.settings.requestTimeoutMs,
+    ));
   }
 
   async assign(partitions: readonly TopicPartition<keyof M & string>[]): Promise<void> {
     this.requireConnected();
-    if (this.groupLoopRunning) throw new OptionsError('partitions', 'assign cannot be mixed with subscribe');
+    if (this.membership) throw new OptionsError('partitions', 'assign cannot be mixed with subscribe');
     this.checkTopics(partitions.map((p) => p.topic));
     await this.bridge.addTopics([...new Set(partitions.map((p) => p.topic))]);
     this.partitions.clear();
@@ -438,28 +483,23 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
 
-  private async fetchCommitted(states: readonly TopicPartition[]): Promise<(number | undefined)[]> {
-    const groupId = this.options.groupId!;
-    const coordinator = await this.bridge.coordinator(groupId);
-    const byTopic = new Map<string, { partition: number }[]>();
-    for (const s of states) {
-      let list = byTopic.get(s.topic);
-      if (!list) byTopic.set(s.topic, (list = []));
-      list.push({ partition: s.partition });
-    }
-    const { responses } = await coordinator
-      .offsetFetch({ groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) })
-      .catch((err: unknown) => {
-        throw consumerErrorFromKafka(err, { groupId });
-      });
-    const found = new Map<string, number>();
-    for (const r of responses) {
-      for (const p of r.partitions) {
-        const offset = Number(p.offset);
-        if (offset >= 0) found.set(key(r.topic, p.partition), offset);
-      }
-    }
-    return states.map((s) => found.get(key(s.topic, s.partition)));
+  private fetchCommitted(states: readonly TopicPartition[]): Promise<(number | undefined)[]> {
+    const membership = this.membership;
+    return fetchCommittedOffsets(
+      this.groupCoordinator(),
+      states.map((s) => ({ topic: s.topic, partition: s.partition })),
+      () => membership?.fetchIdentity() ?? null,
+      this.offsetOptions(),
+    );
+  }
+
+  /** Retries of commits and offset fetches: Java's default.api.timeout.ms, cut short by close(). */
+  private offsetOptions(): { deadline: number; retryBackoffMs: number; stopped: () => boolean } {
+    return {
+      deadline: Date.now() + this.settings.defaultApiTimeoutMs,
+      retryBackoffMs: this.settings.retryBackoffMs,
+      stopped: () => this.failure !== undefined,
+    };
   }
 
   // ---- fetching ---------------------------------------------------------------------------------
@@ -770,13 +810,14 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     const finishInHand = (): void => {
       if (this.inHand) this.finish(this.inHand.state, this.inHand.offset);
       this.inHand = undefined;
+      this.holding = undefined;
       this.idle.resolve();
     };
     return {
       next: async () => {
         // Asking for the next record finishes the one before (Java: poll commits what the last poll returned).
         finishInHand();
-        const next = await this.take();
+        const next = await this.polled(this.take());
         if (!next) return { done: true, value: undefined };
         this.inHand = { state: next.state, offset: next.record.offset };
         return { done: false, value: next.record };
@@ -796,7 +837,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
     for (;;) {
       if (handlers.eachRecord) {
-        const next = await this.take();
+        const next = await this.polled(this.take());
         if (!next) return;
         await this.handle(
           () => handlers.eachRecord(next.record),
@@ -804,7 +845,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         );
         continue;
       }
-      const first = await this.take();
+      const first = await this.polled(this.take());
       if (!first) return;
       const records = [first.record];
       // The rest of what is already buffered for this partition, decoded, up to maxPollRecords.
@@ -852,6 +893,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       this.handlerRunning = false;
       this.handlingDone = undefined;
       this.idle.resolve();
+      this.handlerDone.resolve();
     }
   }
 
@@ -867,10 +909,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
     const deadline = Date.now() + timeoutMs;
     while (this.handlerRunning && Date.now() < deadline) {
-      this.idle = signal();
+      this.handlerDone = signal();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        this.idle.promise,
+        this.handlerDone.promise,
         new Promise<void>((r) => (timer = setTimeout(r, deadline - Date.now()))),
       ]);
       clearTimeout(timer);
@@ -897,10 +939,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** Commits each partition's finished offset where it moved since the last commit. */
-  private async commitFinished(): Promise<void> {
+  /** Commits each partition's (or these partitions') finished offset where it moved since the last commit. */
+  private async commitFinished(only?: readonly PartitionState[]): Promise<void> {
     if (this.options.groupId === undefined) return;
-    const due = [...this.partitions.values()].filter(
+    const due = (only ?? [...this.partitions.values()]).filter(
       (s) => s.finished !== undefined && s.finished !== s.lastCommitted,
     );
     if (due.length === 0) return;
@@ -909,99 +951,120 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     due.forEach((s, i) => (s.lastCommitted = offsets[i]!.offset));
   }
 
+  /**
+   * Commits as the group member this consumer is: with its generation (or member epoch) and instance
+   * id, or — not subscribed (assign()) — as no member, as Java commits for a manual assignment. A
+   * member that is not in a stable generation fails locally, as Java's commitSync does.
+   */
   private async commitOffsets(offsets: readonly (TopicPartition & { offset: number })[]): Promise<void> {
     if (offsets.length === 0) return;
+    const membership = this.membership;
     const groupId = this.options.groupId!;
-    const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const o of offsets) {
-      let list = byTopic.get(o.topic);
-      if (!list) byTopic.set(o.topic, (list = []));
-      list.push({ partition: o.partition, offset: String(o.offset) });
-    }
-    const coordinator = await this.bridge.coordinator(groupId).catch((err: unknown) => {
-      throw consumerErrorFromKafka(err, { groupId });
-    });
-    await coordinator
-      .offsetCommit({
-        groupId,
-        groupGenerationId: this.member.generationId,
-        memberId: this.member.memberId,
-        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-      })
-      .catch((err: unknown) => {
-        throw consumerErrorFromKafka(err, { groupId });
-      });
+    await commitOffsets(
+      this.groupCoordinator(),
+      () =>
+        membership
+          ? membership.commitIdentity()
+          : { groupId, generationId: -1, memberId: '', groupInstanceId: null },
+      offsets,
+      { ...this.offsetOptions(), onRejected: (code) => membership?.onCommitRejected(code) },
+    );
     this.counters.commits++;
   }
 
-  // ---- the group --------------------------------------------------------------------------------
+  // ---- the group's host (membership.ts) ---------------------------------------------------------
 
-  private async groupLoop(joined: () => void): Promise<void> {
-    const groupId = this.options.groupId!;
-    while (!this.closed) {
-      try {
-        await this.join(groupId);
-        joined();
-      } catch (err) {
-        const error = consumerErrorFromKafka(err, { groupId });
-        const type = (err as { type?: string }).type;
-        // Java's coordinator rejoins on these: the group moved on while this member joined or synced
-        // (another member joined, a generation ended); they are not the member's failure.
-        const rejoin =
-          type === 'REBALANCE_IN_PROGRESS' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
-        if ((!error.retriable && !rejoin) || this.closed) {
-          this.fail(error);
-          return;
-        }
-        if (type === 'UNKNOWN_MEMBER_ID' || type === 'ILLEGAL_GENERATION')
-          this.member = {
-            memberId: type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId,
-            generationId: -1,
-          };
-        await this.wait(this.settings.retryBackoffMs);
-        continue;
-      }
-      this.rejoinNeeded = false;
-      this.rebalancing = false;
-      this.wake.resolve();
-      while (!this.closed && !this.rejoinNeeded) {
-        await this.wait(this.settings.heartbeatIntervalMs);
-        if (this.closed) break;
-        try {
-          const coordinator = await this.bridge.coordinator(groupId);
-          await coordinator.heartbeat({
-            groupId,
-            groupGenerationId: this.member.generationId,
-            memberId: this.member.memberId,
-          });
-        } catch (err) {
-          const type = (err as { type?: string }).type;
-          if (
-            type === 'UNKNOWN_MEMBER_ID' ||
-            type === 'ILLEGAL_GENERATION' ||
-            type === 'REBALANCE_IN_PROGRESS'
-          ) {
-            this.rejoinNeeded = true;
-            this.rebalancing = true;
-            if (type !== 'REBALANCE_IN_PROGRESS')
-              this.member = {
-                memberId: type === 'UNKNOWN_MEMBER_ID' ? '' : this.member.memberId,
-                generationId: -1,
-              };
-          }
-          // Other failures (a coordinator moving) are retried at the next heartbeat.
-        }
-      }
-      if (!this.closed) await this.revokeAll();
+  private readonly host: MembershipHost = {
+    owned: () => [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition })),
+    release: (partitions, how) => {
+      const run = this.releasing.then(() => this.release(partitions, how));
+      this.releasing = run.catch(() => undefined);
+      return run;
+    },
+    assign: (partitions) => this.assignPartitions(partitions),
+    commitFinished: async () => {
+      if (this.settings.enableAutoCommit) await this.commitFinished().catch(() => undefined);
+    },
+    pollDeadline: () => (this.polling > 0 ? undefined : this.lastPoll + this.settings.maxPollIntervalMs),
+    // Not on close(): a member waiting to rejoin must not rejoin while the consumer closes.
+    nextPoll: () => (this.polling > 0 ? Promise.resolve() : this.pollStarted.promise),
+    fail: (error) => this.fail(error),
+  };
+
+  /**
+   * Around take(): the application is polling while it waits for a record (max.poll.interval), and
+   * holds what it was given from then until it asks again.
+   */
+  private async polled<T extends { state: PartitionState } | undefined>(taking: Promise<T>): Promise<T> {
+    this.polling++;
+    this.holding = undefined;
+    this.pollStarted.resolve();
+    this.pollStarted = signal();
+    let taken: T | undefined;
+    try {
+      taken = await taking;
+      return taken;
+    } finally {
+      this.polling--;
+      this.lastPoll = Date.now();
+      this.holding = taken?.state;
     }
   }
 
-  /** Eager rebalancing (the range assignor's protocol): commit, tell the listener, give everything up. */
-  private async revokeAll(): Promise<void> {
-    // What the application holds is finished first (its next() or its handler returning), within the
-    // rebalance timeout, so a clean member hands its partitions over without duplicates.
-    const deadline = Date.now() + this.settings.maxPollIntervalMs;
-    while ((this.inHand !== undefined || this.handlerRunning) && !this.closed && Date.now() < deadline) {
+  /**
+   * Gives partitions up (see MembershipHost.release). A revocation stops fetching and handing out their
+   * records, waits for the application to hand back what it holds of them — its next poll, at the
+   * latest when its poll interval ends — and commits what was finished; if the member meanwhile left
+   * the group, nothing can be committed and the partitions are lost instead.
+   */
+  private async release(partitions: readonly TopicPartition[], how: Release): Promise<void> {
+    const states = partitions
+      .map((p) => this.partitions.get(key(p.topic, p.partition)))
+      .filter((s): s is PartitionState => s !== undefined);
+    if (states.length === 0) return;
+    if (how === 'revoked') {
+      if (states.length === this.partitions.size) this.rebalancing = true;
+      for (const state of states) {
+        state.paused = true;
+        this.revoking.add(state);
+      }
+      await this.handedBack(states);
+      if (this.settings.enableAutoCommit) await this.commitFinished(states).catch(() => undefined);
+      if (!this.inGroup()) how = 'lost';
+    }
+    const released = states.map((s) => ({ topic: s.topic, partition: s.partition }));
+    try {
+      // Before the partitions are dropped, so a commit in the listener still covers them (Java's order).
+      if (how === 'lost' && this.options.onPartitionsLost) await this.options.onPartitionsLost(released);
+      else await this.options.onPartitionsRevoked?.(released);
+    } finally {
+      for (const state of states) {
+        this.revoking.delete(state);
+        state.epoch++; // a fetch in flight for it answers into nothing
+        if (this.partitions.get(key(state.topic, state.partition)) === state)
+          this.partitions.delete(key(state.topic, state.partition));
+        if (this.inHand?.state === state) this.inHand = undefined;
+      }
+    }
+  }
+
+  /** Whether the member is in a stable generation (a commit would be accepted). */
+  private inGroup(): boolean {
+    try {
+      this.membership?.commitIdentity();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Until the application holds no record of these partitions (it polled again), or its poll interval ends. */
+  private async handedBack(states: readonly PartitionState[]): Promise<void> {
+    const revoking = new Set(states);
+    for (;;) {
+      const holding = this.holding !== undefined && revoking.has(this.holding);
+      const deadline = this.host.pollDeadline();
+      if (!holding || this.closed || deadline === undefined || Date.now() >= deadline) return;
       this.idle = signal();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -1011,57 +1074,22 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       ]);
       clearTimeout(timer);
     }
-    if (this.settings.enableAutoCommit) await this.commitFinished().catch(() => {});
-    const revoked = [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
-    if (revoked.length > 0) await this.options.onPartitionsRevoked?.(revoked);
-    this.partitions.clear();
-    this.inHand = undefined;
-    this.counters.rebalances++;
   }
 
-  private async join(groupId: string): Promise<void> {
-    const coordinator = await this.bridge.coordinator(groupId);
-    const joined = await coordinator.joinGroup({
-      groupId,
-      sessionTimeout: this.settings.sessionTimeoutMs,
-      rebalanceTimeout: this.settings.maxPollIntervalMs,
-      memberId: this.member.memberId,
-      protocolType: 'consumer',
-      groupProtocols: [{ name: 'range', metadata: encodeSubscription({ topics: this.subscription }) }],
-    });
-    this.member = { memberId: joined.memberId, generationId: joined.generationId };
-    let groupAssignment: { memberId: string; memberAssignment: Buffer }[] = [];
-    if (joined.leaderId === joined.memberId) {
-      const members = new Map<string, Subscription>(
-        joined.members.map((m) => [m.memberId, decodeSubscription(m.memberMetadata)]),
-      );
-      const topics = [...new Set([...members.values()].flatMap((s) => s.topics))];
-      await this.bridge.addTopics(topics);
-      const counts = new Map(topics.map((t) => [t, this.bridge.partitions(t).length]));
-      const plan = rangeAssign(members, counts);
-      groupAssignment = [...plan].map(([memberId, assignment]) => ({
-        memberId,
-        memberAssignment: encodeAssignment(assignment),
-      }));
-    }
-    const { memberAssignment } = await coordinator.syncGroup({
-      groupId,
-      generationId: joined.generationId,
-      memberId: joined.memberId,
-      groupAssignment,
-    });
-    const assignment = decodeAssignment(memberAssignment);
-    this.partitions.clear();
-    const states: PartitionState[] = [];
-    for (const [topic, partitions] of assignment) {
-      if (!Object.hasOwn(this.bindings, topic)) continue;
-      for (const partition of partitions) states.push(this.addPartition(topic, partition));
-    }
-    await this.bridge.addTopics([...assignment.keys()]);
+  /** Takes partitions on: positions from the group's commits or autoOffsetReset, then the listener. */
+  private async assignPartitions(partitions: readonly TopicPartition[]): Promise<void> {
+    const states = partitions
+      .filter((p) => Object.hasOwn(this.bindings, p.topic))
+      .map((p) => this.addPartition(p.topic, p.partition));
+    await this.bridge.addTopics([...new Set(states.map((s) => s.topic))]);
     await this.initPositions(states);
-    const assigned = states.map((s) => ({ topic: s.topic, partition: s.partition }));
-    await this.options.onPartitionsAssigned?.(assigned);
+    this.rebalancing = false;
+    this.counters.rebalances++;
+    await this.options.onPartitionsAssigned?.(
+      states.map((s) => ({ topic: s.topic, partition: s.partition })),
+    );
     this.fetchKick.resolve();
+    this.wake.resolve();
   }
 
   // ---- the rest of the API ----------------------------------------------------------------------
@@ -1082,17 +1110,11 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** Waits, or less if the consumer closes. */
-  private async wait(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), this.groupStop.promise]);
-    clearTimeout(timer);
-  }
-
   resume(partitions: readonly TopicPartition<keyof M & string>[]): void {
     for (const p of partitions) {
       const state = this.partitions.get(key(p.topic, p.partition));
-      if (state) state.paused = false;
+      // A partition being revoked stays paused until it is gone.
+      if (state && !this.revoking.has(state)) state.paused = false;
     }
     this.fetchKick.resolve();
     this.wake.resolve();
@@ -1110,6 +1132,17 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   assignment(): TopicPartition<keyof M & string>[] {
     return [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
+  groupMetadata(): GroupMetadata {
+    return (
+      this.membership?.metadata() ?? {
+        groupId: this.options.groupId ?? '',
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: this.options.groupInstanceId ?? null,
+      }
+    );
   }
 
   stats(): ConsumerStats {
@@ -1132,16 +1165,12 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (!this.connected) return;
     try {
       await this.fetchLoopRunning;
-      await this.groupLoopRunning;
       await this.handlerReturned(CLOSE_WAIT_MS);
       if (this.settings.enableAutoCommit && this.options.groupId !== undefined) {
         await this.commitFinished().catch(() => {});
       }
-      if (this.member.memberId !== '' && this.options.groupId !== undefined) {
-        const groupId = this.options.groupId;
-        const coordinator = await this.bridge.coordinator(groupId).catch(() => undefined);
-        await coordinator?.leaveGroup({ groupId, memberId: this.member.memberId }).catch(() => {});
-      }
+      // onPartitionsRevoked for what it owns, then LeaveGroup (not for a static member, as Java).
+      await this.membership?.close().catch(() => {});
     } finally {
       this.connected = false;
       await this.bridge.disconnect().catch(() => {});

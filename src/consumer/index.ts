@@ -7,10 +7,17 @@ export type {
   ConsumerStats,
   DecodeErrorAction,
   EachBatchPayload,
+  GroupMetadata,
   RawConsumerRecord,
   RebalanceListener,
   RunHandlers,
   TopicPartition,
 } from './consumer.js';
 export { ConsumerError, type ConsumerErrorCode, type ConsumerErrorContext } from './errors.js';
-export type { AutoOffsetReset, ConsumerSettings, IsolationLevel } from './settings.js';
+export type {
+  AutoOffsetReset,
+  ConsumerSettings,
+  GroupProtocol,
+  IsolationLevel,
+  PartitionAssignmentStrategy,
+} from './settings.js';

@@ -1,99 +1,97 @@
 /**
  * The consumer protocol's embedded bytes in JoinGroup and SyncGroup (Java's ConsumerProtocol): a
- * member's subscription and its assignment. Written at version 0; newer versions (Java writes 1–3)
- * only append fields, so reading the version-0 prefix of any of them is what Java's own reader does
- * for a version it knows less of.
+ * member's subscription and its assignment, versions 0 to 3 (classic encoding, no tagged fields).
+ *
+ * Subscription v1 added the partitions the member owns (KIP-429, cooperative rebalancing), v2 its
+ * generation, v3 its rack. Written at v3 as Java 3.x and 4.x write them: topics sorted, owned
+ * partitions sorted by topic then partition. A newer version than 3 only appends fields, so reading
+ * the v3 prefix of it is what Java's own reader does for a version it knows less of.
  */
 import { ProtocolReader } from './protocol-reader.js';
+import { ProtocolWriter } from './protocol-writer.js';
+
+export const CONSUMER_PROTOCOL_VERSION = 3;
 
 export interface Subscription {
   readonly topics: readonly string[];
+  /** The assignor's own bytes (the cooperative-sticky assignor's generation, for older readers). */
+  readonly userData?: Buffer | null;
+  /** v1+: the partitions the member owns, by topic. */
+  readonly ownedPartitions?: Assignment;
+  /** v2+: the generation the owned partitions are from; -1 when none. */
+  readonly generationId?: number;
+  /** v3+ */
+  readonly rackId?: string | null;
 }
 
+/** Partitions by topic. */
 export type Assignment = ReadonlyMap<string, readonly number[]>;
 
-function writeString(parts: Buffer[], s: string): void {
-  const bytes = Buffer.from(s, 'utf8');
-  const length = Buffer.alloc(2);
-  length.writeInt16BE(bytes.length);
-  parts.push(length, bytes);
+function sortedTopicPartitions(partitions: Assignment): [string, number[]][] {
+  return [...partitions]
+    .filter(([, ps]) => ps.length > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([topic, ps]) => [topic, [...ps].sort((x, y) => x - y)]);
 }
 
-function int(size: 2 | 4, n: number): Buffer {
-  const b = Buffer.alloc(size);
-  if (size === 2) b.writeInt16BE(n);
-  else b.writeInt32BE(n);
-  return b;
-}
-
-export function encodeSubscription(subscription: Subscription): Buffer {
-  const parts: Buffer[] = [int(2, 0), int(4, subscription.topics.length)];
-  for (const topic of subscription.topics) writeString(parts, topic);
-  parts.push(int(4, -1)); // no user data
-  return Buffer.concat(parts);
-}
-
-export function encodeAssignment(assignment: Assignment): Buffer {
-  const parts: Buffer[] = [int(2, 0), int(4, assignment.size)];
-  for (const [topic, partitions] of assignment) {
-    writeString(parts, topic);
-    parts.push(int(4, partitions.length), ...partitions.map((p) => int(4, p)));
+export function encodeSubscription(subscription: Subscription, version = CONSUMER_PROTOCOL_VERSION): Buffer {
+  const w = new ProtocolWriter(false).int16(version);
+  w.array([...subscription.topics].sort(), (topic) => w.string(topic));
+  w.bytes(subscription.userData ?? null);
+  if (version >= 1) {
+    w.array(sortedTopicPartitions(subscription.ownedPartitions ?? new Map()), ([topic, partitions]) => {
+      w.string(topic);
+      w.array(partitions, (p) => w.int32(p));
+    });
   }
-  parts.push(int(4, -1));
-  return Buffer.concat(parts);
+  if (version >= 2) w.int32(subscription.generationId ?? -1);
+  if (version >= 3) w.string(subscription.rackId ?? null);
+  return w.done();
 }
 
-export function decodeSubscription(bytes: Buffer): Subscription {
+export function encodeAssignment(assignment: Assignment, version = CONSUMER_PROTOCOL_VERSION): Buffer {
+  const w = new ProtocolWriter(false).int16(version);
+  w.array([...assignment], ([topic, partitions]) => {
+    w.string(topic);
+    w.array(partitions, (p) => w.int32(p));
+  });
+  w.bytes(null); // no user data
+  return w.done();
+}
+
+/** Reads any version: fields a version does not have keep their defaults (Java's reader does the same). */
+export function decodeSubscription(bytes: Buffer): Required<Subscription> {
   const r = new ProtocolReader(bytes, 'ConsumerProtocolSubscription');
-  r.int16('version');
+  const version = r.int16('version');
   const topics: string[] = [];
   for (let n = r.count(false, 'topics'); n > 0; n--) topics.push(r.requiredString(false, 'topic'));
-  return { topics };
+  let userData: Buffer | null = null;
+  let ownedPartitions = new Map<string, number[]>();
+  let generationId = -1;
+  let rackId: string | null = null;
+  // Version 0 written by old clients may end after the topics (Java reads a missing user data as null).
+  if (r.pos < bytes.length) userData = r.nullableBytes(false, 'user_data');
+  if (version >= 1) ownedPartitions = readTopicPartitions(r, 'owned_partitions');
+  if (version >= 2) generationId = r.int32('generation_id');
+  if (version >= 3) rackId = r.string(false, 'rack_id');
+  return { topics, userData, ownedPartitions, generationId, rackId };
+}
+
+function readTopicPartitions(r: ProtocolReader, field: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (let n = r.count(false, field); n > 0; n--) {
+    const topic = r.requiredString(false, 'topic');
+    const partitions: number[] = [];
+    for (let p = r.count(false, 'partitions'); p > 0; p--) partitions.push(r.int32('partition'));
+    out.set(topic, [...(out.get(topic) ?? []), ...partitions]);
+  }
+  return out;
 }
 
 /** An empty buffer is what the coordinator sends a member given nothing. */
 export function decodeAssignment(bytes: Buffer): Map<string, number[]> {
-  const assignment = new Map<string, number[]>();
-  if (bytes.length === 0) return assignment;
+  if (bytes.length === 0) return new Map();
   const r = new ProtocolReader(bytes, 'ConsumerProtocolAssignment');
   r.int16('version');
-  for (let n = r.count(false, 'assigned_partitions'); n > 0; n--) {
-    const topic = r.requiredString(false, 'topic');
-    const partitions: number[] = [];
-    for (let p = r.count(false, 'partitions'); p > 0; p--) partitions.push(r.int32('partition'));
-    assignment.set(topic, partitions);
-  }
-  return assignment;
-}
-
-/**
- * Java's RangeAssignor: per topic, the members subscribed to it in member-id order each take a
- * contiguous range of partitions, the first `partitions % members` one more.
- */
-export function rangeAssign(
-  members: ReadonlyMap<string, Subscription>,
-  partitionCounts: ReadonlyMap<string, number>,
-): Map<string, Map<string, number[]>> {
-  const result = new Map<string, Map<string, number[]>>();
-  for (const memberId of members.keys()) result.set(memberId, new Map());
-  const topics = new Set([...members.values()].flatMap((s) => s.topics));
-  for (const topic of topics) {
-    const count = partitionCounts.get(topic) ?? 0;
-    const subscribers = [...members]
-      .filter(([, s]) => s.topics.includes(topic))
-      .map(([id]) => id)
-      .sort();
-    const per = Math.floor(count / subscribers.length);
-    const extra = count % subscribers.length;
-    subscribers.forEach((memberId, i) => {
-      const start = i * per + Math.min(i, extra);
-      const length = per + (i < extra ? 1 : 0);
-      if (length === 0) return;
-      result.get(memberId)!.set(
-        topic,
-        Array.from({ length }, (_, k) => start + k),
-      );
-    });
-  }
-  return result;
+  return readTopicPartitions(r, 'assigned_partitions');
 }

@@ -1,15 +1,18 @@
 /**
- * The one module that reaches into kafkajs' internals. kafkajs stays avrokit's network layer —
- * bootstrap, metadata, ApiVersions, SASL, TLS, reconnects, InitProducerId — while avrokit writes
- * the produce requests itself. kafkajs 2.2.4 is the last release and frozen, so these internals
+ * The one module that reaches into kafkajs' internals, for the producer and the consumer alike (the
+ * consumer's bridge, consumer-bridge.ts, is built on this one). kafkajs stays avrokit's network layer —
+ * bootstrap, metadata, ApiVersions, SASL, TLS, reconnects, InitProducerId, FindCoordinator,
+ * ListOffsets — while avrokit writes the produce, fetch, group and offset requests itself. kafkajs 2.2.4 is the last release and frozen, so these internals
  * will not move under us; the package.json pins it. What is used:
  *
  * - `Kafka[Symbol('private:Kafka:createCluster')]` (kafkajs/src/index.js): a Cluster with our options;
- * - `Cluster`: `connect`, `disconnect`, `findBroker`, `findControllerBroker`, and its `brokerPool`'s
+ * - `Cluster`: `connect`, `disconnect`, `findBroker`, `findControllerBroker`, `findGroupCoordinator`,
+ *   and its `brokerPool`'s
  *   `refreshMetadata`, `metadata` and `createBroker` (kafkajs/src/cluster), whose brokers get our
  *   `metadata` method;
  * - `Broker`: `nodeId`, `versions` (its ApiVersions answer), `isConnected`, `lookupRequest`,
- *   `connectionPool.send({ request, response })`, `disconnect`, `initProducerId` (kafkajs/src/broker);
+ *   `connectionPool.send({ request, response })`, `disconnect`, `initProducerId`, `listOffsets`
+ *   (kafkajs/src/broker);
  * - the Metadata request and response codecs (kafkajs/src/protocol/requests/metadata), used with a
  *   `parse` of our own: kafkajs' rejects a whole answer when any one partition carries an error (a
  *   partition with no leader, a topic being deleted), which would freeze every topic's leaders;
@@ -20,6 +23,8 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import metadataRequests from 'kafkajs/src/protocol/requests/metadata/index.js';
+import { isFlexible, type ApiSpec } from './api-spec.js';
+import { ProtocolReader } from './protocol-reader.js';
 import { checkTlsHandshake } from './security.js';
 
 /** Produce is API key 0. */
@@ -59,7 +64,16 @@ interface KafkajsConnectionPool {
   }): Promise<T>;
 }
 
-interface KafkajsBroker {
+/** kafkajs' ListOffsets, which the consumer uses as it is (kafkajs/src/broker/index.js). */
+export interface KafkajsListOffsets {
+  listOffsets(request: {
+    replicaId: number;
+    isolationLevel: number;
+    topics: { topic: string; partitions: { partition: number; timestamp: string }[] }[];
+  }): Promise<{ responses: { topic: string; partitions: { partition: number; offset: string }[] }[] }>;
+}
+
+interface KafkajsBroker extends KafkajsListOffsets {
   readonly nodeId?: number;
   metadata(topics?: string[]): Promise<MetadataAnswer>;
   isConnected(): boolean;
@@ -84,6 +98,7 @@ interface KafkajsCluster {
   disconnect(): Promise<void>;
   findBroker(query: { nodeId: number | string }): Promise<KafkajsBroker>;
   findControllerBroker(): Promise<KafkajsBroker>;
+  findGroupCoordinator(query: { groupId: string }): Promise<KafkajsBroker>;
   readonly brokerPool: {
     /** The last Metadata answer (kafkajs keeps it to find brokers and the controller). */
     readonly metadata?: MetadataAnswer | null;
@@ -107,6 +122,67 @@ function clusterFactory(kafka: Kafka): ClusterFactory {
     throw new Error('this kafkajs release has no createCluster internal; avrokit needs kafkajs 2.2.x');
   }
   return factory as ClusterFactory;
+}
+
+/**
+ * Sends one request's body over a kafkajs broker connection and decodes the answer. kafkajs writes the
+ * request header v1 and reads the correlation id; for a flexible version the header is v2 (v1 plus an
+ * empty tagged-field section, one 0x00 byte before the body) and the response header v1 (its tagged
+ * fields after the correlation id), which this adds and skips, so codecs see bodies only.
+ */
+function sendRequest<T>(
+  broker: KafkajsBroker,
+  request: {
+    readonly apiKey: number;
+    readonly apiName: string;
+    readonly version: number;
+    readonly flexible: boolean;
+    readonly body: Buffer;
+    readonly decode: (payload: Buffer) => T;
+    readonly expectResponse: boolean;
+    readonly timeoutMs: number;
+  },
+): Promise<T> {
+  const payload = request.flexible ? Buffer.concat([Buffer.from([0]), request.body]) : request.body;
+  return broker.connectionPool.send<T>({
+    request: {
+      apiKey: request.apiKey,
+      apiVersion: request.version,
+      apiName: request.apiName,
+      // kafkajs copies `buffer` behind its header; an Encoder-shaped object saves building one.
+      encode: () => Promise.resolve({ buf: payload, buffer: payload }),
+      expectResponse: () => request.expectResponse,
+    },
+    response: {
+      decode: (bytes) => {
+        if (!request.flexible) return Promise.resolve(request.decode(bytes));
+        const header = new ProtocolReader(bytes, `${request.apiName} response header`);
+        header.taggedFields('response header');
+        return Promise.resolve(request.decode(bytes.subarray(header.pos)));
+      },
+      parse: (decoded) => Promise.resolve(decoded),
+    },
+    requestTimeout: request.timeoutMs,
+    logResponseError: false,
+  });
+}
+
+/** An API a broker does not speak in any version avrokit does. */
+export class UnsupportedApiError extends Error {
+  override readonly name = 'UnsupportedApiError';
+
+  constructor(
+    readonly api: ApiSpec,
+    readonly nodeId: number,
+    /** The broker's range, undefined when it does not offer the API at all. */
+    readonly brokerRange: { minVersion: number; maxVersion: number } | undefined,
+  ) {
+    super(
+      brokerRange
+        ? `broker ${nodeId} speaks ${api.name} (API ${api.key}) v${brokerRange.minVersion}–${brokerRange.maxVersion}, avrokit v${api.minVersion}–${api.maxVersion}`
+        : `broker ${nodeId} does not offer ${api.name} (API ${api.key})`,
+    );
+  }
 }
 
 /** A partition's leader as the cluster's metadata has it (undefined leader: none elected yet). */
@@ -330,6 +406,59 @@ export class KafkaBridge implements ClusterConnection {
     return connection && connection.broker.isConnected() ? connection : undefined;
   }
 
+  /** kafkajs' ListOffsets on the broker with this id (the consumer's offset resets). */
+  listOffsetsOn(nodeId: number): Promise<KafkajsListOffsets> {
+    return this.cluster.findBroker({ nodeId });
+  }
+
+  /**
+   * The node id of a group's coordinator: kafkajs' FindCoordinator, retried inside it (a coordinator
+   * still loading, a broker not yet in the metadata).
+   */
+  async findCoordinator(groupId: string): Promise<number> {
+    const broker = await this.cluster.findGroupCoordinator({ groupId });
+    if (broker.nodeId === undefined) throw new Error(`the coordinator of group ${groupId} has no node id`);
+    return broker.nodeId;
+  }
+
+  /**
+   * The newest version of an API both avrokit's codec and this broker speak (from the broker's
+   * ApiVersions answer, which kafkajs asked for on connecting); an UnsupportedApiError if none.
+   */
+  async apiVersion(nodeId: number, api: ApiSpec): Promise<number> {
+    const broker = await this.cluster.findBroker({ nodeId });
+    const range = broker.versions?.[api.key];
+    const version = range ? Math.min(api.maxVersion, range.maxVersion) : undefined;
+    if (!range || version === undefined || version < Math.max(api.minVersion, range.minVersion))
+      throw new UnsupportedApiError(api, nodeId, range);
+    return version;
+  }
+
+  /**
+   * One request of avrokit's own codecs to a broker, in the newest version both speak: `encode` writes
+   * the body for that version and `decode` reads the answer's body (header tags are handled here).
+   */
+  async request<T>(
+    nodeId: number,
+    api: ApiSpec,
+    encode: (version: number) => Buffer,
+    decode: (version: number, payload: Buffer) => T,
+    timeoutMs: number,
+  ): Promise<T> {
+    const version = await this.apiVersion(nodeId, api);
+    const broker = await this.cluster.findBroker({ nodeId });
+    return sendRequest(broker, {
+      apiKey: api.key,
+      apiName: api.name,
+      version,
+      flexible: isFlexible(api, version),
+      body: encode(version),
+      decode: (payload) => decode(version, payload),
+      expectResponse: true,
+      timeoutMs,
+    });
+  }
+
   /**
    * A producer id and epoch for an idempotent producer (InitProducerId without a transactional id,
    * which any broker answers; kafkajs' own idempotent producer asks the controller the same way).
@@ -361,21 +490,16 @@ class BrokerHandle implements BrokerConnection {
     expectResponse: boolean,
     timeoutMs: number,
   ): Promise<T | undefined> {
-    return this.broker.connectionPool.send<T>({
-      request: {
-        apiKey: PRODUCE_API_KEY,
-        apiVersion,
-        apiName: 'Produce',
-        // kafkajs copies `buffer` behind its header; an Encoder-shaped object saves building one.
-        encode: () => Promise.resolve({ buf: payload, buffer: payload }),
-        expectResponse: () => expectResponse,
-      },
-      response: {
-        decode: (bytes) => Promise.resolve(decode(bytes)),
-        parse: (decoded) => Promise.resolve(decoded),
-      },
-      requestTimeout: timeoutMs,
-      logResponseError: false,
+    // The Produce codec writes and reads the flexible versions' header tags itself.
+    return sendRequest(this.broker, {
+      apiKey: PRODUCE_API_KEY,
+      apiName: 'Produce',
+      version: apiVersion,
+      flexible: false,
+      body: payload,
+      decode,
+      expectResponse,
+      timeoutMs,
     });
   }
 

@@ -1,8 +1,8 @@
 /**
- * The one reader of Kafka response bytes for the kafka layer's own codecs (Produce, Fetch, the
- * consumer protocol's embedded subscription and assignment): every read is bounds-checked, so a
- * truncated or garbled answer is an Error naming the field and offset, never a RangeError or a
- * misread.
+ * The one reader of Kafka response bytes for the kafka layer's own codecs (Produce, Fetch, the group
+ * and offset requests, the consumer protocol's embedded subscription and assignment): every read is
+ * bounds-checked, so a truncated or garbled answer is an Error naming the field and offset, never a
+ * RangeError or a misread.
  */
 /** Reads a response with bounds checks, so a truncated or garbled answer is an Error naming where. */
 export class ProtocolReader {
@@ -106,6 +106,49 @@ export class ProtocolReader {
       this.fail(`${field}: tagged field size does not match its contents`, span.start);
     this.pos = resume;
     return value;
+  }
+
+  int8(field: string): number {
+    return this.buf.readInt8(this.need(1, field));
+  }
+
+  bool(field: string): boolean {
+    return this.int8(field) !== 0;
+  }
+
+  /** A Kafka Uuid as Java's `Uuid.toString()` writes it: URL-safe base64 of its 16 bytes, no padding. */
+  uuid(field: string): string {
+    const start = this.need(16, field);
+    return this.buf.toString('base64url', start, start + 16);
+  }
+
+  /** An array's element count, or -1 for a null array (nullable arrays of the group APIs). */
+  nullableCount(flexible: boolean, field: string): number {
+    const at = this.pos;
+    const n = flexible ? this.uvarint(field) - 1 : this.int32(field);
+    if (n === -1) return -1;
+    this.pos = at;
+    return this.count(flexible, field);
+  }
+
+  /** A byte array (int32 length classic, uvarint+1 flexible), copied out; null for a null one. */
+  nullableBytes(flexible: boolean, field: string): Buffer | null {
+    const at = this.pos;
+    const length = flexible ? this.uvarint(field) - 1 : this.int32(field);
+    if (length === -1) return null;
+    if (length < 0) this.fail(`${field}: negative byte array length ${length}`, at);
+    const start = this.need(length, field);
+    return Buffer.from(this.buf.subarray(start, start + length));
+  }
+
+  requiredBytes(flexible: boolean, field: string): Buffer {
+    const at = this.pos;
+    return this.nullableBytes(flexible, field) ?? this.fail(`${field}: null where bytes are required`, at);
+  }
+
+  /** The end of a struct in a flexible version: its tagged fields, none of which we read, skipped. */
+  skipTags(flexible: boolean, field: string): void {
+    if (flexible) this.taggedFields(field);
   }
 
   end(): void {

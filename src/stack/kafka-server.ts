@@ -73,6 +73,10 @@ export function serverProperties(options: StackOptions, node: KafkaNode, secure?
     `transaction.state.log.min.isr=${minIsr}`,
     // Consumers in tests join at once instead of waiting 3 s for more members.
     'group.initial.rebalance.delay.ms=0',
+    // Kafka 4's consumer groups (KIP-848) hand a partition over at the members' heartbeats, which the
+    // broker spaces 5 s apart by default; 1 s keeps a developer's (and the tests') rebalances short.
+    'group.consumer.min.heartbeat.interval.ms=1000',
+    'group.consumer.heartbeat.interval.ms=1000',
     'auto.create.topics.enable=true',
     '',
   ].join('\n');

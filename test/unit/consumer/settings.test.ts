@@ -44,3 +44,53 @@ test('a wrong setting is an OptionsError naming it, at construction', () => {
   );
   registry.close();
 });
+
+test("group settings as Java's: assignors range then cooperative-sticky, classic protocol; each protocol's own settings refused with the other", () => {
+  assert.deepEqual(CONSUMER_DEFAULTS.partitionAssignmentStrategy, ['range', 'cooperative-sticky']);
+  assert.equal(CONSUMER_DEFAULTS.groupProtocol, 'classic');
+  assert.equal(CONSUMER_DEFAULTS.groupRemoteAssignor, null);
+  assert.equal(CONSUMER_DEFAULTS.defaultApiTimeoutMs, 60_000);
+  assert.deepEqual(
+    resolveConsumerSettings({ partitionAssignmentStrategy: ['cooperative-sticky'] })
+      .partitionAssignmentStrategy,
+    ['cooperative-sticky'],
+  );
+  assert.equal(
+    resolveConsumerSettings({ groupProtocol: 'consumer', groupRemoteAssignor: 'uniform' })
+      .groupRemoteAssignor,
+    'uniform',
+  );
+  const wrong: [Record<string, unknown>, string][] = [
+    [{ partitionAssignmentStrategy: [] }, 'partitionAssignmentStrategy'],
+    [{ partitionAssignmentStrategy: ['roundrobin'] }, 'partitionAssignmentStrategy'],
+    [{ partitionAssignmentStrategy: ['range', 'range'] }, 'partitionAssignmentStrategy'],
+    [{ groupProtocol: 'streams' }, 'groupProtocol'],
+    // Java's ConsumerConfig refuses these with group.protocol=consumer: the broker decides them.
+    [{ groupProtocol: 'consumer', partitionAssignmentStrategy: ['range'] }, 'partitionAssignmentStrategy'],
+    [{ groupProtocol: 'consumer', sessionTimeoutMs: 10_000 }, 'sessionTimeoutMs'],
+    [{ groupProtocol: 'consumer', heartbeatIntervalMs: 1000 }, 'heartbeatIntervalMs'],
+    // …and group.remote.assignor with the classic protocol.
+    [{ groupRemoteAssignor: 'uniform' }, 'groupRemoteAssignor'],
+    [{ groupProtocol: 'consumer', groupRemoteAssignor: '' }, 'groupRemoteAssignor'],
+    [{ defaultApiTimeoutMs: -1 }, 'defaultApiTimeoutMs'],
+  ];
+  for (const [settings, option] of wrong) {
+    assert.throws(
+      () => resolveConsumerSettings(settings),
+      (err: unknown) => err instanceof OptionsError && err.context.option === option,
+      JSON.stringify(settings),
+    );
+  }
+  const registry = new SchemaRegistry({ url: 'http://127.0.0.1:1' });
+  assert.throws(
+    () =>
+      createConsumer({
+        brokers: ['b:9092'],
+        registry,
+        topics: defineTopics({ t: { value: 'string' } }),
+        groupInstanceId: '',
+      }),
+    (err: unknown) => err instanceof OptionsError && err.context.option === 'groupInstanceId',
+  );
+  registry.close();
+});
