@@ -2,9 +2,6 @@
 // under its own tsconfig), which only a reference does.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./vendor.d.ts" />
-import { compress as zstdCompress, decompress as zstdDecompress, init as zstdInit } from '@bokuweb/zstd-wasm';
-import kafkajs from 'kafkajs';
-import { decompress as lz4Decompress } from 'lz4js';
 import { hash as xxh32 } from 'lz4js/xxh32.js';
 import snappy from 'snappyjs';
 import { compressLz4Block, lz4BlockBound } from './lz4-block.js';
@@ -17,8 +14,8 @@ export const isCompression = (value: unknown): value is Compression =>
   typeof value === 'string' && (COMPRESSIONS as readonly string[]).includes(value);
 
 /**
- * kafkajs ships gzip only; Snappy, LZ4 and zstd codecs are registered here, in the formats Kafka's
- * Java client writes, so Java consumers and the broker read what we write and we read theirs.
+ * Snappy and LZ4 in the framings Kafka's Java client writes, so Java consumers and the broker read
+ * what we write and we read theirs (gzip and zstd need no framing of Kafka's own).
  */
 
 // Java's producer frames snappy the way xerial's SnappyOutputStream does: a magic header, then
@@ -50,9 +47,6 @@ export function snappyDecompress(input: Buffer): Buffer {
   }
   return Buffer.concat(parts);
 }
-
-// kafkajs is CommonJS and Node cannot see CompressionCodecs as a named export.
-const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 // Kafka's Java client reads only LZ4 frames whose blocks are independent (each compressed on its own),
 // keeps LZ4's end-of-block rules, and writes 64 KiB blocks; lz4js' frames chain blocks and its block
@@ -87,29 +81,3 @@ export function lz4Compress(input: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-let zstdReady: Promise<void> | undefined;
-
-let registered = false;
-
-export function registerCompressionCodecs(): void {
-  if (registered) return;
-  registered = true;
-  CompressionCodecs[CompressionTypes.Snappy] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => snappyCompress(encoder.buffer),
-    decompress: async (buffer: Buffer) => snappyDecompress(buffer),
-  });
-  CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => lz4Compress(encoder.buffer),
-    decompress: async (buffer: Buffer) => Buffer.from(lz4Decompress(buffer)),
-  });
-  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => {
-      await (zstdReady ??= zstdInit());
-      return Buffer.from(zstdCompress(encoder.buffer, 3));
-    },
-    decompress: async (buffer: Buffer) => {
-      await (zstdReady ??= zstdInit());
-      return Buffer.from(zstdDecompress(buffer));
-    },
-  });
-}

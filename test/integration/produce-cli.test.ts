@@ -8,7 +8,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { avroTypes } from '../../schemas/generated/index.js';
 import { createAvroType, javaDefaultPartition, SchemaRegistry } from '../../src/index.js';
 import { runCli, runCliOnTerminal } from '../support/cli.js';
-import { createTopicEverywhere, testCluster, uniqueName } from '../support/cluster.js';
+import { createTopicEverywhere, readTopic, testCluster, uniqueName } from '../support/cluster.js';
 import { repoRoot } from '../support/typescript.js';
 
 const cluster = testCluster();
@@ -127,22 +127,16 @@ test('produce sends JSON lines as typed records, keyed by a field, partitioned a
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /300 records sent/);
 
-  const consumer = kafka.consumer({ groupId: uniqueName('produce-reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: { partition: number; key: string; id: number; email: unknown }[] = [];
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const value = avroTypes['customerManagement.avro.Customer'].fromBuffer(message.value!.subarray(5));
-          seen.push({ partition, key: message.key!.toString(), id: value.id, email: value.email });
-          if (seen.length === customers.length) resolve();
-        },
-      })
-      .catch(reject);
+  const records = await readTopic(
+    cluster.brokers,
+    topic,
+    (_, all) => all.length === customers.length,
+    60_000,
+  );
+  const seen = records.map(({ partition, key, value }) => {
+    const customer = avroTypes['customerManagement.avro.Customer'].fromBuffer(value.subarray(5));
+    return { partition, key: key!.toString(), id: customer.id, email: customer.email };
   });
-  await consumer.disconnect();
   for (const r of seen) {
     assert.equal(r.key, `customer-${r.id}`);
     assert.equal(r.partition, javaDefaultPartition(Buffer.from(r.key), 3));
@@ -172,24 +166,12 @@ function inputFile(name: string, lines: readonly string[]): string {
 
 /** The first `count` records of a one-partition topic, decoded with `type`. */
 async function readBack(topic: string, count: number, type: { fromBuffer(b: Buffer): unknown }) {
-  const consumer = kafka.consumer({ groupId: uniqueName('produce-reader') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const values: { key: string | undefined; value: unknown }[] = [];
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          // A plain object (avsc reads records as instances of a generated class).
-          const value = { ...(type.fromBuffer(message.value!.subarray(5)) as object) };
-          values.push({ key: message.key?.toString(), value });
-          if (values.length === count) resolve();
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return values;
+  const records = await readTopic(cluster.brokers, topic, (_, all) => all.length === count, 60_000);
+  // A plain object (avsc reads records as instances of a generated class).
+  return records.map(({ key, value }) => ({
+    key: key?.toString(),
+    value: { ...(type.fromBuffer(value.subarray(5)) as object) },
+  }));
 }
 
 const highWatermark = async (topic: string) => (await admin.fetchTopicOffsets(topic))[0]?.high;

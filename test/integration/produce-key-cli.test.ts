@@ -58,7 +58,7 @@ test('produce without --key-field on a keyed topic sends null keys, as Java woul
       `avrokit produce: ${topic} has a string key in \\S+topics\\.json, but no --key-field was given: every record is sent with a null key, as Java's producer`,
     ),
   );
-  const records = await readTopic(kafka, topic, (_, all) => all.length === 2, 60_000);
+  const records = await readTopic(cluster.brokers, topic, (_, all) => all.length === 2, 60_000);
   assert.deepEqual(
     records.map((r) => r.key),
     [null, null],

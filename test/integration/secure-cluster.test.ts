@@ -151,7 +151,7 @@ for (const mechanism of [
     assert.equal(producer.stats().recordsSent, 50);
     await producer.close();
 
-    const records = await readTopic(kafka, name, (_, all) => all.length >= 50, 60_000);
+    const records = await readTopic(cluster.plainBrokers, name, (_, all) => all.length >= 50, 60_000);
     assert.equal(records.length, 50);
     // The values are Confluent-framed Avro under the id the secured registry gave: decode them through it.
     const registry = secureRegistry();
@@ -362,7 +362,7 @@ test('avrokit topics create, produce, register and check work over SASL_SSL and 
   );
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /120 records sent/);
-  const records = await readTopic(kafka, topic, (_, all) => all.length >= 120, 60_000);
+  const records = await readTopic(cluster.plainBrokers, topic, (_, all) => all.length >= 120, 60_000);
   assert.equal(records.length, 120);
 
   const subject = uniqueName('secure-cli-value');

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
+import { ConsumerBridge } from '../../src/kafka/consumer-bridge.js';
+import { decodeRecordBatches } from '../../src/kafka/record-batch-reader.js';
 
 export interface TestCluster {
   readonly brokers: string[];
@@ -53,51 +55,84 @@ export interface ReadRecord {
 }
 
 /**
- * Reads `topic` from the beginning with a throwaway consumer group until `done(record)` returns true
- * for a record (each is passed once, in the order consumed); fails after `timeoutMs`.
+ * Reads `topic` from the beginning of every partition until `done(record)` returns true for a record
+ * (each is passed once, partition by partition in offset order as fetched); fails after `timeoutMs`.
+ * The reading is avrokit's own, below the typed consumer — its bridge's Fetch requests and the
+ * record-batch decoder (CRC-32C checked, every codec) — so tests see the bytes as the broker has them.
  */
 export async function readTopic(
-  kafka: Kafka,
+  brokers: readonly string[],
   topic: string,
   done: (record: ReadRecord, all: readonly ReadRecord[]) => boolean,
   timeoutMs: number,
 ): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxBytes: 16 * 1024 * 1024 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  const bridge = new ConsumerBridge({ brokers, clientId: 'avrokit-tests', requestTimeoutMs: 30_000 });
+  const deadline = Date.now() + timeoutMs;
   const records: ReadRecord[] = [];
+  await bridge.connect();
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`read ${records.length} records of ${topic} without reaching the end wanted`)),
-        timeoutMs,
-      );
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            let finished = false;
-            for (const m of batch.messages) {
-              const record = {
-                partition: batch.partition,
-                offset: Number(m.offset),
-                key: m.key,
-                value: m.value!,
-              };
+    await bridge.addTopics([topic]);
+    const next = new Map<number, number>();
+    for (;;) {
+      const partitions = bridge.partitions(topic);
+      if (partitions.length === 0 || partitions.some((p) => p.leader === undefined)) {
+        await bridge.refreshMetadata().catch(() => undefined);
+      }
+      const byLeader = new Map<number, number[]>();
+      for (const p of partitions) {
+        if (p.leader === undefined) continue;
+        byLeader.set(p.leader, [...(byLeader.get(p.leader) ?? []), p.partition]);
+      }
+      for (const [leader, ids] of byLeader) {
+        const answer = await bridge
+          .fetch(
+            leader,
+            {
+              maxWaitMs: 100,
+              minBytes: 1,
+              maxBytes: 16 * 1024 * 1024,
+              isolationLevel: 0,
+              topics: [
+                {
+                  topic,
+                  partitions: ids.map((partition) => ({
+                    partition,
+                    fetchOffset: next.get(partition) ?? 0,
+                    partitionMaxBytes: 4 * 1024 * 1024,
+                  })),
+                },
+              ],
+            },
+            30_000,
+          )
+          .catch(() => undefined);
+        // A leader that moved or a connection that dropped: metadata again, and the next round retries.
+        if (!answer) await bridge.refreshMetadata().catch(() => undefined);
+        for (const p of answer?.topics.flatMap((t) => t.partitions) ?? []) {
+          if (p.errorCode !== 0) {
+            await bridge.refreshMetadata().catch(() => undefined);
+            continue;
+          }
+          const from = next.get(p.partition) ?? 0;
+          for (const batch of decodeRecordBatches(p.records, from)) {
+            next.set(p.partition, batch.lastOffset + 1);
+            if (batch.isControl) continue;
+            for (const r of batch.records) {
+              if (r.offset < from) continue;
+              const record = { partition: p.partition, offset: r.offset, key: r.key, value: r.value! };
               records.push(record);
-              finished = done(record, records) || finished;
+              if (done(record, records)) return records;
             }
-            if (finished) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
+          }
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`read ${records.length} records of ${topic} without reaching the end wanted`);
+      }
+    }
   } finally {
-    await consumer.disconnect();
+    await bridge.disconnect();
   }
-  return records;
 }
 
 /**

@@ -187,7 +187,7 @@ export class FaultCluster {
     const done = () => [...want].every(([p, high]) => (next.get(p) ?? 0) >= high);
     if (done()) return [];
     const records = await readTopic(
-      this.kafka,
+      this.endpoints.brokers,
       topic,
       (record) => {
         next.set(record.partition, record.offset + 1);
