@@ -150,6 +150,9 @@ export interface Consumer<M extends TopicMapShape> extends AsyncIterable<Consume
   close(): Promise<void>;
 }
 
+/** What the consumer asks of its connection to the cluster: kafka/consumer-bridge.ts, or a stand-in. */
+export type ConsumerConnection = Pick<ConsumerBridge, keyof ConsumerBridge>;
+
 /** A partition the consumer owns. */
 interface PartitionState {
   readonly topic: string;
@@ -196,7 +199,7 @@ const TOPIC_AUTHORIZATION_FAILED = 29;
 
 class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private readonly settings: ResolvedConsumerSettings;
-  private readonly bridge: ConsumerBridge;
+  private readonly bridge: ConsumerConnection;
   private readonly serde: AvroSerde;
   private readonly bindings: Readonly<Record<string, TopicBinding>>;
   private readonly partitions = new Map<string, PartitionState>();
@@ -227,7 +230,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private inHand: { state: PartitionState; offset: number } | undefined;
   private counters = { recordsConsumed: 0, recordsSkipped: 0, fetches: 0, commits: 0, rebalances: 0 };
 
-  constructor(private readonly options: ConsumerOptions<M>) {
+  constructor(
+    private readonly options: ConsumerOptions<M>,
+    connection?: ConsumerConnection,
+  ) {
     if (typeof options !== 'object' || options === null)
       throw new OptionsError('options', 'createConsumer needs options');
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
@@ -253,6 +259,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       sasl,
       kafka: options.kafka,
     });
+    if (connection) this.bridge = connection;
   }
 
   async connect(): Promise<void> {
@@ -1121,4 +1128,15 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
  */
 export function createConsumer<M extends TopicMapShape>(options: ConsumerOptions<M>): Consumer<M> {
   return new AvrokitConsumer(options);
+}
+
+/**
+ * A consumer over a given connection instead of kafkajs' (an in-process broker for benchmarks and
+ * tests); not part of the public API.
+ */
+export function createConsumerOver<M extends TopicMapShape>(
+  options: ConsumerOptions<M>,
+  connection: ConsumerConnection,
+): Consumer<M> {
+  return new AvrokitConsumer(options, connection);
 }
