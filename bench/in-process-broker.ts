@@ -40,7 +40,8 @@ export class InProcessBroker implements ConsumerConnection {
     if (log.recordsPerPartition % log.batchRecords !== 0) {
       throw new Error('recordsPerPartition must be a multiple of batchRecords');
     }
-    const builder = new RecordBatchBuilder(0);
+    // As a producer builds it: timestamps as deltas from the first record's.
+    const builder = new RecordBatchBuilder(log.record(0).timestamp);
     for (let i = 0; i < log.batchRecords; i++) builder.append(log.record(i));
     this.batch = Buffer.from(builder.close(log.compression ?? 'none').buffer);
   }

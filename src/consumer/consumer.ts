@@ -11,7 +11,7 @@ import type { KafkaConfig } from 'kafkajs';
 import { OptionsError } from '../errors.js';
 import { initCompression } from '../kafka/record-batch.js';
 import { ConsumerBridge } from '../kafka/consumer-bridge.js';
-import { decodeRecordBatches, RecordBatchError, type DecodedRecord } from '../kafka/record-batch-reader.js';
+import { RecordBatchError, RecordReader } from '../kafka/record-batch-reader.js';
 import type { FetchPartitionResponse } from '../kafka/fetch-protocol.js';
 import {
   decodeAssignment,
@@ -27,6 +27,7 @@ import type { TopicBinding, TopicMapShape, Topics } from '../schema/topics.js';
 import { AvroSerde, type AvroSerdeOptions } from '../serde/avro-serde.js';
 import type { TlsOptions } from '../tls.js';
 import { ConsumerError, consumerErrorFromKafka } from './errors.js';
+import { TopicDecoder } from './record-decoder.js';
 import { resolveConsumerSettings, type ConsumerSettings, type ResolvedConsumerSettings } from './settings.js';
 
 export interface TopicPartition<T extends string = string> {
@@ -157,11 +158,12 @@ export type ConsumerConnection = Pick<ConsumerBridge, keyof ConsumerBridge>;
 interface PartitionState {
   readonly topic: string;
   readonly partition: number;
+  /** Its key in the consumer's map of partitions. */
+  readonly key: string;
   /** The next offset to fetch; undefined until it is known (committed offset or reset). */
   fetchOffset: number | undefined;
-  /** Fetched, not yet handed out. */
-  buffer: DecodedRecord[];
-  bufferIndex: number;
+  /** Fetched, not yet handed out: the record batches of the last fetch, read a record at a time. */
+  fetched: RecordReader | undefined;
   /** The offset after the last record handed out (Java's position). */
   position: number | undefined;
   /** The offset after the last record the application finished: what a commit stores. */
@@ -174,18 +176,6 @@ interface PartitionState {
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
-function headersOf(raw: DecodedRecord): Record<string, Buffer> {
-  const headers: Record<string, Buffer> = {};
-  for (const h of raw.headers) headers[h.key] = h.value ?? Buffer.alloc(0);
-  return headers;
-}
-
-/** The writer's schema id from a value's Confluent frame (null for a tombstone or another frame). */
-function schemaIdOf(raw: DecodedRecord): number | null {
-  const v = raw.value;
-  return v !== null && v.length >= 5 && v[0] === 0 ? v.readInt32BE(1) : null;
-}
 
 /** A promise with its resolve, to wake waiters. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
@@ -226,6 +216,14 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private groupStop = signal();
   /** Round-robin cursor over partitions with buffered records. */
   private nextPartition = 0;
+  /** The partition records are being handed out from, and how many in a row (at most maxPollRecords). */
+  private current: PartitionState | undefined;
+  private streak = 0;
+  /** The partition of the record take() returned last. */
+  private takenFrom: PartitionState | undefined;
+  private readonly decoders = new Map<string, TopicDecoder>();
+  /** The `idle` signal handBack() resolved last. */
+  private idleResolved: { resolve: () => void } | undefined;
   /** The record handed out last by the iterator, finished when the next is asked for. */
   private inHand: { state: PartitionState; offset: number } | undefined;
   private counters = { recordsConsumed: 0, recordsSkipped: 0, fetches: 0, commits: 0, rebalances: 0 };
@@ -323,9 +321,9 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     const state: PartitionState = {
       topic,
       partition,
+      key: key(topic, partition),
       fetchOffset: undefined,
-      buffer: [],
-      bufferIndex: 0,
+      fetched: undefined,
       position: undefined,
       finished: undefined,
       lastCommitted: undefined,
@@ -376,8 +374,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     state.position = offset;
     state.finished = offset;
     if (committed) state.lastCommitted = offset;
-    state.buffer = [];
-    state.bufferIndex = 0;
+    state.fetched = undefined;
     this.fetchKick.resolve();
   }
 
@@ -467,7 +464,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   /** Partitions with nothing buffered, not paused, and a known offset: Java's fetchable partitions. */
   private fetchable(): PartitionState[] {
     return [...this.partitions.values()].filter(
-      (s) => !s.paused && !s.fetching && s.fetchOffset !== undefined && s.bufferIndex >= s.buffer.length,
+      (s) => !s.paused && !s.fetching && s.fetchOffset !== undefined && !this.hasRecord(s),
     );
   }
 
@@ -554,47 +551,39 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** A partition's fetched batches into its buffer, aborted transactions left out under read_committed. */
+  /**
+   * A partition's fetch answer becomes what it hands out next: read a record at a time (CRC-32C checked
+   * and decompressed batch by batch as the reading reaches it), aborted transactions left out under
+   * read_committed.
+   */
   private accept(state: PartitionState, p: FetchPartitionResponse): void {
-    let batches;
+    let reader: RecordReader;
     try {
-      batches = decodeRecordBatches(p.records, state.fetchOffset!);
+      reader = new RecordReader(p.records, {
+        minOffset: state.fetchOffset!,
+        abortedTransactions:
+          this.settings.isolationLevel === 'read_committed' ? p.abortedTransactions : undefined,
+      });
     } catch (err) {
-      const offset =
-        err instanceof RecordBatchError && err.baseOffset >= 0 ? err.baseOffset : state.fetchOffset!;
-      this.fail(
-        new ConsumerError(
-          'CONSUMER_CORRUPT_BATCH',
-          `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
-          { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
-        ),
-      );
+      this.corrupt(state, err, state.fetchOffset!);
       return;
     }
-    if (batches.length === 0) return;
-    const readCommitted = this.settings.isolationLevel === 'read_committed';
-    // Java's Fetcher: an aborted transaction's records are dropped from its first offset until the
-    // producer's ABORT marker.
-    const pending = [...p.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
-    const aborting = new Set<bigint>();
-    const records: DecodedRecord[] = [];
-    for (const batch of batches) {
-      if (readCommitted) {
-        while (pending.length > 0 && pending[0]!.firstOffset <= batch.lastOffset)
-          aborting.add(pending.shift()!.producerId);
-        if (batch.isControl) {
-          if (!batch.commits) aborting.delete(batch.producerId);
-          continue;
-        }
-        if (batch.isTransactional && aborting.has(batch.producerId)) continue;
-      }
-      // A loop, not push(...): a spread of a large batch's records would overflow the stack.
-      if (!batch.isControl) for (const record of batch.records) records.push(record);
-    }
-    state.fetchOffset = batches[batches.length - 1]!.lastOffset + 1;
-    state.buffer = records;
-    state.bufferIndex = 0;
-    if (records.length > 0) this.wake.resolve();
+    if (reader.batchCount === 0) return;
+    state.fetchOffset = reader.nextOffset;
+    state.fetched = reader;
+    this.wake.resolve();
+  }
+
+  /** A batch that cannot be read stops the consumer (CONSUMER_CORRUPT_BATCH), as Java's fetcher does. */
+  private corrupt(state: PartitionState, err: unknown, at: number | undefined): void {
+    const offset = err instanceof RecordBatchError && err.baseOffset >= 0 ? err.baseOffset : at;
+    this.fail(
+      new ConsumerError(
+        'CONSUMER_CORRUPT_BATCH',
+        `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
+        { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
+      ),
+    );
   }
 
   private fail(error: ConsumerError): void {
@@ -605,101 +594,116 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   // ---- handing out ------------------------------------------------------------------------------
 
-  /** The next partition (round-robin) with buffered records, waiting for a fetch if none has any. */
+  /**
+   * Whether the partition has a record to hand out (read into its reader, which keeps it until it is
+   * handed out). A drained partition is fetched again; a batch that cannot be read stops the consumer.
+   */
+  private hasRecord(state: PartitionState): boolean {
+    const fetched = state.fetched;
+    if (fetched === undefined) return false;
+    try {
+      if (fetched.ready()) return true;
+    } catch (err) {
+      this.corrupt(state, err, state.position);
+    }
+    state.fetched = undefined;
+    this.fetchKick.resolve(); // drained: fetch this partition again
+    return false;
+  }
+
+  /**
+   * The partition to hand out from now, if one has records: the current one until it runs dry or has
+   * given maxPollRecords in a row, then the next in round-robin order. So partitions drain one after
+   * another (as Java's poll hands out one partition's records at a time), and a drained one is fetched
+   * again while the others are handed out.
+   */
+  private readyPartition(): PartitionState | undefined {
+    const current = this.current;
+    if (
+      current !== undefined &&
+      this.streak < this.settings.maxPollRecords &&
+      !current.paused &&
+      this.partitions.get(current.key) === current &&
+      this.hasRecord(current)
+    ) {
+      return current;
+    }
+    this.current = undefined;
+    this.streak = 0;
+    if (this.failure) return undefined;
+    const states = [...this.partitions.values()];
+    for (let i = 0; i < states.length; i++) {
+      const state = states[(this.nextPartition + i) % states.length]!;
+      if (!state.paused && this.hasRecord(state)) {
+        this.nextPartition = (this.nextPartition + i + 1) % states.length;
+        this.current = state;
+        return state;
+      }
+      if (this.failure) return undefined;
+    }
+    return undefined;
+  }
+
+  /** The next partition with records to hand out, waiting for a fetch if none has any. */
   private async nextReady(): Promise<PartitionState | undefined> {
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.closed) return undefined;
-      if (this.rebalancing) {
-        this.wake = signal();
-        await this.wake.promise;
-        continue;
-      }
-      const states = [...this.partitions.values()];
-      for (let i = 0; i < states.length; i++) {
-        const state = states[(this.nextPartition + i) % states.length]!;
-        if (!state.paused && state.bufferIndex < state.buffer.length) {
-          this.nextPartition = (this.nextPartition + i + 1) % Math.max(states.length, 1);
-          return state;
-        }
+      if (!this.rebalancing) {
+        const state = this.readyPartition();
+        if (state) return state;
+        if (this.failure) throw this.failure;
       }
       this.wake = signal();
       await this.wake.promise;
     }
   }
 
+  private decoderFor(topic: string): TopicDecoder {
+    let decoder = this.decoders.get(topic);
+    if (!decoder)
+      this.decoders.set(topic, (decoder = new TopicDecoder(this.serde, topic, this.bindings[topic]!)));
+    return decoder;
+  }
+
   /**
-   * Decodes one record — synchronously once the writer schemas are known (nearly always), so a batch
-   * costs no promise per record; the first record of a schema id waits for the registry. A failure goes
-   * to onDecodeError, or stops the consumer. Undefined: skipped.
+   * The partition's next record decoded now, if that needs nothing to be waited for (nearly always):
+   * undefined when a writer schema must first come from the registry, or the record cannot be decoded.
    */
-  private decode(
-    state: PartitionState,
-    raw: DecodedRecord,
-  ): ConsumerRecord<M> | undefined | Promise<ConsumerRecord<M> | undefined> {
+  private decodeNow(state: PartitionState): ConsumerRecord<M> | undefined {
     try {
-      return this.decodeNow(state, raw);
+      return this.decoderFor(state.topic).decode(state.fetched!, state.partition) as ConsumerRecord<M>;
+    } catch {
+      return undefined; // decode() says why, and waits for what it needs
+    }
+  }
+
+  /**
+   * Decodes the partition's next record, waiting for the registry if its writer schemas are new; a
+   * failure goes to onDecodeError, or stops the consumer. Undefined: skipped.
+   */
+  private async decode(state: PartitionState): Promise<ConsumerRecord<M> | undefined> {
+    const decoder = this.decoderFor(state.topic);
+    const reader = state.fetched!;
+    try {
+      return decoder.decode(reader, state.partition) as ConsumerRecord<M>;
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 'SERDE_NOT_PREPARED')
-        return this.decodeFailed(state, raw, err);
+      if ((err as { code?: unknown }).code !== 'SERDE_NOT_PREPARED') return this.decodeFailed(state, err);
     }
     // Load the writer schemas (cached, one request per id however many records ask), then decode.
-    const binding = this.bindings[state.topic]!;
-    return Promise.all([
-      raw.value === null
-        ? undefined
-        : this.serde.deserialize(state.topic, raw.value, { readerSchema: binding.value.type }),
-      raw.key === null || binding.key.kind !== 'avro'
-        ? undefined
-        : this.serde.deserialize(state.topic, raw.key, { readerSchema: binding.key.type, isKey: true }),
-    ]).then(
-      () => {
-        try {
-          return this.decodeNow(state, raw);
-        } catch (err) {
-          return this.decodeFailed(state, raw, err);
-        }
-      },
-      (err: unknown) => this.decodeFailed(state, raw, err),
-    );
-  }
-
-  private decodeNow(state: PartitionState, raw: DecodedRecord): ConsumerRecord<M> {
-    const topic = state.topic;
-    const binding = this.bindings[topic]!;
-    const value =
-      raw.value === null
-        ? null
-        : this.serde.deserializeSync(topic, raw.value, { readerSchema: binding.value.type });
-    let recordKey: unknown = null;
-    if (raw.key !== null) {
-      if (binding.key.kind === 'avro') {
-        recordKey = this.serde.deserializeSync(topic, raw.key, {
-          readerSchema: binding.key.type,
-          isKey: true,
-        });
-      } else if (binding.key.kind === 'raw') {
-        recordKey = this.serde.deserializeSync(topic, raw.key, {
-          framing: 'none',
-          readerSchema: binding.key.type,
-        });
-      }
+    try {
+      await decoder.load(reader);
+      return decoder.decode(reader, state.partition) as ConsumerRecord<M>;
+    } catch (err) {
+      return this.decodeFailed(state, err);
     }
-    return {
-      topic,
-      partition: state.partition,
-      offset: raw.offset,
-      key: recordKey,
-      value,
-      timestamp: raw.timestamp,
-      headers: headersOf(raw),
-      schemaId: schemaIdOf(raw),
-    } as ConsumerRecord<M>;
   }
 
-  private async decodeFailed(state: PartitionState, raw: DecodedRecord, err: unknown): Promise<undefined> {
+  private async decodeFailed(state: PartitionState, err: unknown): Promise<undefined> {
+    const raw = this.decoderFor(state.topic).raw(state.fetched!, state.partition);
     const topic = state.topic;
-    const schemaId = schemaIdOf(raw);
+    const schemaId =
+      raw.value !== null && raw.value.length >= 5 && raw.value[0] === 0 ? raw.value.readInt32BE(1) : null;
     const message = err instanceof Error ? err.message : String(err);
     const error = new ConsumerError(
       'CONSUMER_DECODE_FAILED',
@@ -717,14 +721,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         },
       },
     );
-    const action = this.options.onDecodeError
-      ? await this.options.onDecodeError(error, {
-          topic,
-          partition: state.partition,
-          ...raw,
-          headers: headersOf(raw),
-        })
-      : 'stop';
+    const action = this.options.onDecodeError ? await this.options.onDecodeError(error, raw) : 'stop';
     if (action === 'skip') {
       this.counters.recordsSkipped++;
       return undefined;
@@ -733,53 +730,91 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     throw error;
   }
 
-  /** The next decoded record and its partition; the partition's position moves past it. */
-  private async take(): Promise<{ state: PartitionState; record: ConsumerRecord<M> } | undefined> {
+  /** The partition's next record is handed out: its position moves past it. */
+  private handOut(state: PartitionState): void {
+    const reader = state.fetched!;
+    reader.consume();
+    state.position = reader.offset + 1;
+    this.streak++;
+    this.takenFrom = state;
+    this.counters.recordsConsumed++;
+  }
+
+  /** The next record, if one can be handed out without waiting (nearly always); else undefined. */
+  private takeNow(): ConsumerRecord<M> | undefined {
+    if (this.failure !== undefined || this.closed || this.rebalancing) return undefined;
+    const state = this.readyPartition();
+    if (state === undefined) return undefined;
+    const record = this.decodeNow(state);
+    if (record !== undefined) this.handOut(state);
+    return record;
+  }
+
+  /** The next decoded record (its partition in takenFrom), waiting as needed; undefined once closed. */
+  private async take(): Promise<ConsumerRecord<M> | undefined> {
     for (;;) {
+      const now = this.takeNow();
+      if (now !== undefined) return now;
       const state = await this.nextReady();
       if (!state) return undefined;
       const epoch = state.epoch;
-      const raw = state.buffer[state.bufferIndex]!;
-      const decoded = this.decode(state, raw);
-      const record = decoded instanceof Promise ? await decoded : decoded;
+      const reader = state.fetched!;
+      const record = await this.decode(state);
       // Sought or revoked while the record was being decoded (a registry lookup): not this one.
-      if (epoch !== state.epoch || !this.partitions.has(key(state.topic, state.partition))) continue;
-      state.bufferIndex++;
-      state.position = raw.offset + 1;
-      if (state.bufferIndex >= state.buffer.length) {
-        state.buffer = [];
-        state.bufferIndex = 0;
-        this.fetchKick.resolve(); // drained: fetch this partition again
-      }
+      if (epoch !== state.epoch || state.fetched !== reader || this.partitions.get(state.key) !== state)
+        continue;
       if (!record) {
         // A skipped record is finished: it is not to be read again.
-        state.finished = raw.offset + 1;
+        reader.consume();
+        state.position = reader.offset + 1;
+        state.finished = reader.offset + 1;
         continue;
       }
-      this.counters.recordsConsumed++;
-      return { state, record };
+      this.handOut(state);
+      return record;
+    }
+  }
+
+  /**
+   * The application handed back what it was given: wakes whoever waits for that (a rebalance). Once per
+   * waiter — resolving a resolved promise again costs more than a record.
+   */
+  private handBack(): void {
+    const idle = this.idle;
+    if (idle !== this.idleResolved) {
+      this.idleResolved = idle;
+      idle.resolve();
     }
   }
 
   private finish(state: PartitionState, offset: number): void {
     // Only where the partition is still ours: a revoked one's offsets belong to its new owner now.
-    if (this.partitions.get(key(state.topic, state.partition)) === state) state.finished = offset + 1;
+    if (this.partitions.get(state.key) === state) state.finished = offset + 1;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<M>> {
     const finishInHand = (): void => {
       if (this.inHand) this.finish(this.inHand.state, this.inHand.offset);
       this.inHand = undefined;
-      this.idle.resolve();
+      this.handBack();
+    };
+    const hold = (record: ConsumerRecord<M> | undefined): IteratorResult<ConsumerRecord<M>> => {
+      if (!record) return { done: true, value: undefined };
+      this.inHand = { state: this.takenFrom!, offset: record.offset };
+      return { done: false, value: record };
     };
     return {
-      next: async () => {
+      next: () => {
         // Asking for the next record finishes the one before (Java: poll commits what the last poll returned).
         finishInHand();
-        const next = await this.take();
-        if (!next) return { done: true, value: undefined };
-        this.inHand = { state: next.state, offset: next.record.offset };
-        return { done: false, value: next.record };
+        let record: ConsumerRecord<M> | undefined;
+        try {
+          record = this.takeNow();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        // A record at hand costs no more than the promise the protocol asks for.
+        return record !== undefined ? Promise.resolve(hold(record)) : this.take().then(hold);
       },
       // `break` out of `for await` finishes the record in hand; a throw in the loop body too, as Java
       // commits a poll's records whatever the loop did with them.
@@ -794,47 +829,50 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (typeof handlers?.eachRecord !== 'function' && typeof handlers?.eachBatch !== 'function') {
       throw new OptionsError('handlers', 'run needs eachRecord or eachBatch');
     }
+    const eachRecord = handlers.eachRecord;
     for (;;) {
-      if (handlers.eachRecord) {
-        const next = await this.take();
-        if (!next) return;
-        await this.handle(() => handlers.eachRecord(next.record));
-        this.finish(next.state, next.record.offset);
-        this.idle.resolve();
+      if (eachRecord) {
+        const record = this.takeNow() ?? (await this.take());
+        if (!record) return;
+        const state = this.takenFrom!;
+        this.handlerRunning = true;
+        try {
+          // A handler that returns no promise is not waited for.
+          const done = eachRecord(record);
+          if (done !== undefined) await done;
+        } finally {
+          this.handlerRunning = false;
+        }
+        this.finish(state, record.offset);
+        this.handBack();
         continue;
       }
-      const first = await this.take();
+      const first = this.takeNow() ?? (await this.take());
       if (!first) return;
-      const records = [first.record];
-      // The rest of what is already buffered for this partition, decoded, up to maxPollRecords.
-      const state = first.state;
-      while (
-        records.length < this.settings.maxPollRecords &&
-        state.bufferIndex < state.buffer.length &&
-        !this.closed
-      ) {
-        const epoch = state.epoch;
-        const raw = state.buffer[state.bufferIndex]!;
-        const decoded = this.decode(state, raw);
-        const record = decoded instanceof Promise ? await decoded : decoded;
-        if (epoch !== state.epoch) break;
-        state.bufferIndex++;
-        state.position = raw.offset + 1;
-        if (record) {
-          this.counters.recordsConsumed++;
-          records.push(record);
+      const records = [first];
+      // The rest of what is already fetched for this partition, decoded, up to maxPollRecords.
+      const state = this.takenFrom!;
+      while (records.length < this.settings.maxPollRecords && !this.closed && this.hasRecord(state)) {
+        let record = this.decodeNow(state);
+        if (record === undefined) {
+          const epoch = state.epoch;
+          const reader = state.fetched!;
+          record = await this.decode(state);
+          if (epoch !== state.epoch || state.fetched !== reader) break;
+          if (record === undefined) {
+            reader.consume();
+            state.position = reader.offset + 1;
+            continue;
+          }
         }
-      }
-      if (state.bufferIndex >= state.buffer.length) {
-        state.buffer = [];
-        state.bufferIndex = 0;
-        this.fetchKick.resolve();
+        this.handOut(state);
+        records.push(record);
       }
       await this.handle(() =>
         handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
       );
       this.finish(state, records[records.length - 1]!.offset);
-      this.idle.resolve();
+      this.handBack();
     }
   }
 
