@@ -136,6 +136,11 @@ try {
     [`kafkajs eachBatch + avrokit deserializeSync, Node ${node20.version}`]: child(node20, 'kafkajs'),
   };
 
+  // BENCH_ONLY=<regex> runs only the contenders whose names match (Java's always runs: the reference).
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+  for (const name of Object.keys(contenders)) {
+    if (only && !only.test(name) && !name.startsWith('Java')) delete contenders[name];
+  }
   say(
     `${RECORDS.toLocaleString('en')} records of ${sample.length} bytes (framed Avro, string keys) in ${topic}, ${PARTITIONS} partitions, ${ROUNDS} rounds` +
       (newer ? '' : ' (no Node 22 from npx: its rows are left out)'),

@@ -162,8 +162,10 @@ interface PartitionState {
   readonly key: string;
   /** The next offset to fetch; undefined until it is known (committed offset or reset). */
   fetchOffset: number | undefined;
-  /** Fetched, not yet handed out: the record batches of the last fetch, read a record at a time. */
+  /** Fetched, being handed out: the record batches of one fetch answer, read a record at a time. */
   fetched: RecordReader | undefined;
+  /** The answer after it, fetched while `fetched` is handed out (one answer ahead, no more). */
+  prefetched: RecordReader | undefined;
   /** The offset after the last record handed out (Java's position). */
   position: number | undefined;
   /** The offset after the last record the application finished: what a commit stores. */
@@ -222,6 +224,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   /** The partition of the record take() returned last. */
   private takenFrom: PartitionState | undefined;
   private readonly decoders = new Map<string, TopicDecoder>();
+  /** Partitions whose last fetch reached the end of their log (the high watermark, or the LSO). */
+  private readonly caughtUp = new WeakSet<PartitionState>();
+  /** Records handed out since take() last let I/O in. */
+  private sinceYield = 0;
   /** The `idle` signal handBack() resolved last. */
   private idleResolved: { resolve: () => void } | undefined;
   /** The record handed out last by the iterator, finished when the next is asked for. */
@@ -324,6 +330,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       key: key(topic, partition),
       fetchOffset: undefined,
       fetched: undefined,
+      prefetched: undefined,
       position: undefined,
       finished: undefined,
       lastCommitted: undefined,
@@ -374,7 +381,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     state.position = offset;
     state.finished = offset;
     if (committed) state.lastCommitted = offset;
-    state.fetched = undefined;
+    state.fetched = state.prefetched = undefined;
     this.fetchKick.resolve();
   }
 
@@ -461,29 +468,48 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   // ---- fetching ---------------------------------------------------------------------------------
 
-  /** Partitions with nothing buffered, not paused, and a known offset: Java's fetchable partitions. */
+  /**
+   * Partitions not paused, with a known offset and no fetch out, and at most one answer on hand: each is
+   * fetched one answer ahead of what the application is given, so a fetch is in flight while it works
+   * through the one before (Java's fetcher sends the next fetches before poll returns records) — and
+   * never further ahead, so a slow application stops fetching.
+   */
   private fetchable(): PartitionState[] {
-    return [...this.partitions.values()].filter(
-      (s) => !s.paused && !s.fetching && s.fetchOffset !== undefined && !this.hasRecord(s),
-    );
+    return [...this.partitions.values()].filter((s) => {
+      if (s.paused || s.fetching || s.fetchOffset === undefined) return false;
+      this.hasRecord(s); // a drained answer gives way to the one fetched after it
+      return s.prefetched === undefined;
+    });
   }
 
+  /**
+   * One fetch in flight per broker (Java's fetcher: a node with a pending fetch is not sent another),
+   * for every partition of it that is fetchable when it goes out. One request, not one per partition:
+   * a broker answers a connection's requests in order, so a fetch of a partition at its end — held for
+   * fetchMaxWaitMs — would hold up the fetches behind it.
+   */
   private async fetchLoop(): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new Map<number, Promise<void>>();
     while (!this.closed && !this.failure) {
       // Made before looking, so a change while the requests are out wakes the next look.
       this.fetchKick = signal();
       const ready = this.fetchable();
       const groups = this.byLeader(ready);
       if (ready.length > 0 && groups.size === 0) await this.bridge.refreshMetadata().catch(() => {});
+      const busy = this.handingOut();
       for (const [leader, states] of groups) {
+        if (inFlight.has(leader)) continue; // its partitions go out with the next fetch to it
+        // Partitions at their ends alone would be held by the broker for fetchMaxWaitMs, and the fetches
+        // the partitions being handed out will need behind them: they go out with those, or when the
+        // application has nothing left to be given.
+        if (busy && states.every((s) => this.caughtUp.has(s))) continue;
         for (const s of states) s.fetching = true;
         const request = this.fetchFrom(leader, states).finally(() => {
           for (const s of states) s.fetching = false;
-          inFlight.delete(request);
+          inFlight.delete(leader);
           this.fetchKick.resolve();
         });
-        inFlight.add(request);
+        inFlight.set(leader, request);
       }
       // Nothing more to fetch until something changes: every partition is buffered (the application
       // is behind — this is the back-pressure), paused or in flight.
@@ -493,7 +519,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
           : undefined;
       await Promise.race([this.fetchKick.promise, ...(backoff ? [backoff] : [])]);
     }
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.values());
   }
 
   private async fetchFrom(leader: number, states: PartitionState[]): Promise<void> {
@@ -518,6 +544,11 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       this.counters.fetches++;
       let refresh = false;
       const resets: PartitionState[] = [];
+      // Partitions sharing one answer get their own copies of their records, so a partition still being
+      // handed out (or paused) keeps only its own bytes alive, not the whole answer.
+      let withRecords = 0;
+      for (const topic of response.topics)
+        for (const p of topic.partitions) if (p.records.length > 0) withRecords++;
       for (const topic of response.topics) {
         for (const p of topic.partitions) {
           const state = this.partitions.get(key(topic.topic, p.partition));
@@ -532,7 +563,13 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
               }),
             );
           } else if (p.errorCode !== 0) refresh = true;
-          else this.accept(state, p);
+          else {
+            this.accept(state, p, withRecords > 1);
+            const end =
+              this.settings.isolationLevel === 'read_committed' ? p.lastStableOffset : p.highWatermark;
+            if (state.fetchOffset! >= end) this.caughtUp.add(state);
+            else this.caughtUp.delete(state);
+          }
         }
       }
       if (resets.length > 0) await this.resetOffsets(resets);
@@ -556,10 +593,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
    * and decompressed batch by batch as the reading reaches it), aborted transactions left out under
    * read_committed.
    */
-  private accept(state: PartitionState, p: FetchPartitionResponse): void {
+  private accept(state: PartitionState, p: FetchPartitionResponse, copy: boolean): void {
     let reader: RecordReader;
     try {
-      reader = new RecordReader(p.records, {
+      reader = new RecordReader(copy ? Buffer.from(p.records) : p.records, {
         minOffset: state.fetchOffset!,
         abortedTransactions:
           this.settings.isolationLevel === 'read_committed' ? p.abortedTransactions : undefined,
@@ -570,8 +607,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
     if (reader.batchCount === 0) return;
     state.fetchOffset = reader.nextOffset;
-    state.fetched = reader;
-    this.wake.resolve();
+    if (state.fetched === undefined) {
+      state.fetched = reader;
+      this.wake.resolve();
+    } else state.prefetched = reader;
   }
 
   /** A batch that cannot be read stops the consumer (CONSUMER_CORRUPT_BATCH), as Java's fetcher does. */
@@ -599,15 +638,26 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
    * handed out). A drained partition is fetched again; a batch that cannot be read stops the consumer.
    */
   private hasRecord(state: PartitionState): boolean {
-    const fetched = state.fetched;
-    if (fetched === undefined) return false;
-    try {
-      if (fetched.ready()) return true;
-    } catch (err) {
-      this.corrupt(state, err, state.position);
+    for (;;) {
+      const fetched = state.fetched;
+      if (fetched === undefined) return false;
+      try {
+        if (fetched.ready()) return true;
+      } catch (err) {
+        this.corrupt(state, err, state.position);
+        state.fetched = state.prefetched = undefined;
+        return false;
+      }
+      // Drained: the answer fetched after it is next, and the partition may be fetched again.
+      state.fetched = state.prefetched;
+      state.prefetched = undefined;
+      this.fetchKick.resolve();
     }
-    state.fetched = undefined;
-    this.fetchKick.resolve(); // drained: fetch this partition again
+  }
+
+  /** Whether a partition that is not paused has fetched records to hand out. */
+  private handingOut(): boolean {
+    for (const state of this.partitions.values()) if (!state.paused && this.hasRecord(state)) return true;
     return false;
   }
 
@@ -736,6 +786,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     reader.consume();
     state.position = reader.offset + 1;
     this.streak++;
+    this.sinceYield++;
     this.takenFrom = state;
     this.counters.recordsConsumed++;
   }
@@ -743,6 +794,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   /** The next record, if one can be handed out without waiting (nearly always); else undefined. */
   private takeNow(): ConsumerRecord<M> | undefined {
     if (this.failure !== undefined || this.closed || this.rebalancing) return undefined;
+    if (this.sinceYield >= this.settings.maxPollRecords) return undefined; // take() lets I/O in first
     const state = this.readyPartition();
     if (state === undefined) return undefined;
     const record = this.decodeNow(state);
@@ -753,6 +805,13 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   /** The next decoded record (its partition in takenFrom), waiting as needed; undefined once closed. */
   private async take(): Promise<ConsumerRecord<M> | undefined> {
     for (;;) {
+      if (this.sinceYield >= this.settings.maxPollRecords) {
+        // A poll's worth handed out: I/O and timers get their turn (fetch answers in flight, heartbeats),
+        // as Java's poll loop goes back to the network between polls. Records handed out synchronously
+        // would otherwise keep a fetched answer waiting on its socket until all buffered were gone.
+        this.sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       const now = this.takeNow();
       if (now !== undefined) return now;
       const state = await this.nextReady();
