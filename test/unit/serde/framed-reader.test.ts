@@ -6,33 +6,27 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import avro from 'avsc';
 import { AvroSerde, SchemaRegistry } from '../../../src/index.js';
 import { corpusDir } from '../../support/corpus.js';
 import { reportedRecord, zigZagVarint as varint } from '../../support/hostile-payloads.js';
 import { SeededRandom } from '../../support/random.js';
+import { startSchemaServer, type SchemaServer } from '../../support/schema-server.js';
 
 const random = new SeededRandom(0xf4a3ed);
 const schemas = new Map<number, string>();
-const server = createServer((req, res) => {
-  const schema = schemas.get(Number(/^\/schemas\/ids\/(\d+)/.exec(req.url ?? '')?.[1]));
-  res.writeHead(schema ? 200 : 404, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
-  res.end(JSON.stringify(schema ? { schema } : { error_code: 40403, message: 'Schema not found' }));
-});
+let server: SchemaServer;
 let registry: SchemaRegistry;
 
 before(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  registry = new SchemaRegistry({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  server = await startSchemaServer(schemas);
+  registry = new SchemaRegistry({ url: server.url });
 });
 
 after(async () => {
   registry.close();
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
 });
 
 const framed = (id: number, body: Buffer): Buffer => {
