@@ -47,6 +47,11 @@ const topicsFor = (topic: string) => ({ [topic]: generatedTopics.customers }) as
 interface Reading {
   readonly baselineMiB: number;
   readonly peakMiB: number;
+  /** At the peak: V8's heap and the memory of Buffers (ArrayBuffers), live or garbage not yet collected. */
+  readonly heapMiB: number;
+  readonly buffersMiB: number;
+  /** The peak while the first tenth of the records was read: a peak that comes later grows with them. */
+  readonly firstTenthPeakMiB: number;
   readonly records: number;
   readonly seconds: number;
   readonly fetches: number;
@@ -97,12 +102,19 @@ async function read(mode: 'lag' | 'drain', topic: string): Promise<Reading> {
   await consumer.connect();
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  let atPeak = process.memoryUsage();
+  let count = 0;
+  let firstTenthPeak = baseline;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    if (usage.rss > peak) [peak, atPeak] = [usage.rss, usage];
+    if (count < RECORDS / 10) firstTenthPeak = peak;
+  };
+  const sampler = setInterval(sample, 20);
   const started = performance.now();
   if (SOURCE === 'in-process')
     await consumer.assign(Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition })));
   else await consumer.subscribe([topic]);
-  let count = 0;
   const until = started + LAG_SECONDS * 1000;
   await new Promise<void>((resolve, reject) => {
     consumer
@@ -119,12 +131,21 @@ async function read(mode: 'lag' | 'drain', topic: string): Promise<Reading> {
   });
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  sample();
   const fetches = consumer.stats().fetches;
   await consumer.close();
   registry.close();
   await close();
-  return { baselineMiB: baseline / MiB, peakMiB: peak / MiB, records: count, seconds, fetches };
+  return {
+    baselineMiB: baseline / MiB,
+    peakMiB: peak / MiB,
+    heapMiB: atPeak.heapTotal / MiB,
+    buffersMiB: atPeak.arrayBuffers / MiB,
+    firstTenthPeakMiB: firstTenthPeak / MiB,
+    records: count,
+    seconds,
+    fetches,
+  };
 }
 
 if (process.argv[2] === 'lag' || process.argv[2] === 'drain') {
@@ -178,9 +199,9 @@ try {
       `${PARTITIONS} partitions, maxPartitionFetchBytes ${PARTITION_FETCH_BYTES.toLocaleString('en')}, fetchMaxBytes ${FETCH_MAX_BYTES.toLocaleString('en')}; Node ${process.versions.node}`,
   );
   say(
-    `\n| reading | records read | behind (records) | s | fetches | RSS connected (MiB) | peak (MiB) | growth (MiB) | bound (MiB) |`,
+    `\n| reading | records read | behind (records) | s | fetches | RSS connected (MiB) | peak (MiB) | growth (MiB) | bound (MiB) | at the peak: V8 heap, Buffers (MiB) | peak in the first tenth (MiB) |`,
   );
-  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const mode of ['lag', 'drain'] as const) {
     const run = spawnSync(
       process.execPath,
@@ -197,7 +218,7 @@ try {
     const r = JSON.parse(last) as Reading;
     const growth = r.peakMiB - r.baselineMiB;
     say(
-      `| ${mode === 'lag' ? 'slow handler (20,000 records/s)' : 'all of it, eachBatch'} | ${r.records.toLocaleString('en')} | ${(RECORDS - r.records).toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${r.fetches} | ${r.baselineMiB.toFixed(0)} | ${r.peakMiB.toFixed(0)} | ${growth.toFixed(0)} | ${bound.toFixed(0)} ${growth <= bound ? '✓' : '✗'} |`,
+      `| ${mode === 'lag' ? 'slow handler (20,000 records/s)' : 'all of it, eachBatch'} | ${r.records.toLocaleString('en')} | ${Math.max(0, RECORDS - r.records).toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${r.fetches} | ${r.baselineMiB.toFixed(0)} | ${r.peakMiB.toFixed(0)} | ${growth.toFixed(0)} | ${bound.toFixed(0)} ${growth <= bound ? '✓' : '✗'} | ${r.heapMiB.toFixed(0)}, ${r.buffersMiB.toFixed(0)} | ${mode === 'drain' ? r.firstTenthPeakMiB.toFixed(0) : '–'} |`,
     );
   }
 } finally {

@@ -496,13 +496,13 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       const ready = this.fetchable();
       const groups = this.byLeader(ready);
       if (ready.length > 0 && groups.size === 0) await this.bridge.refreshMetadata().catch(() => {});
-      const busy = this.handingOut();
+      const busy = this.byLeader(this.handingOut());
       for (const [leader, states] of groups) {
         if (inFlight.has(leader)) continue; // its partitions go out with the next fetch to it
-        // Partitions at their ends alone would be held by the broker for fetchMaxWaitMs, and the fetches
-        // the partitions being handed out will need behind them: they go out with those, or when the
-        // application has nothing left to be given.
-        if (busy && states.every((s) => this.caughtUp.has(s))) continue;
+        // Partitions at their ends alone would be held by the broker for fetchMaxWaitMs, and with them
+        // the fetches its partitions being handed out will need: they go out with those, or when the
+        // application has nothing of this broker's left to be given.
+        if (busy.has(leader) && states.every((s) => this.caughtUp.has(s))) continue;
         for (const s of states) s.fetching = true;
         const request = this.fetchFrom(leader, states).finally(() => {
           for (const s of states) s.fetching = false;
@@ -655,10 +655,9 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** Whether a partition that is not paused has fetched records to hand out. */
-  private handingOut(): boolean {
-    for (const state of this.partitions.values()) if (!state.paused && this.hasRecord(state)) return true;
-    return false;
+  /** The partitions, not paused, that have fetched records to hand out. */
+  private handingOut(): PartitionState[] {
+    return [...this.partitions.values()].filter((s) => !s.paused && this.hasRecord(s));
   }
 
   /**
