@@ -224,6 +224,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   /** The partition of the record take() returned last. */
   private takenFrom: PartitionState | undefined;
   private readonly decoders = new Map<string, TopicDecoder>();
+  private lastDecoder: TopicDecoder | undefined;
   /** Partitions whose last fetch reached the end of their log (the high watermark, or the LSO). */
   private readonly caughtUp = new WeakSet<PartitionState>();
   /** Records handed out since take() last let I/O in. */
@@ -709,10 +710,12 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   }
 
   private decoderFor(topic: string): TopicDecoder {
+    const last = this.lastDecoder;
+    if (last !== undefined && last.topic === topic) return last;
     let decoder = this.decoders.get(topic);
     if (!decoder)
       this.decoders.set(topic, (decoder = new TopicDecoder(this.serde, topic, this.bindings[topic]!)));
-    return decoder;
+    return (this.lastDecoder = decoder);
   }
 
   /**
