@@ -71,7 +71,11 @@ export class TopicDecoder {
     const valueLength = reader.valueLength;
     if (valueLength >= 0) {
       const start = reader.valueStart;
-      if (valueLength >= 5 && buf[start] === 0) schemaId = buf.readInt32BE(start + 1);
+      if (valueLength >= 5 && buf[start] === 0) {
+        // buf.readInt32BE(start + 1), without the call: `<< 24` makes it a signed 32-bit integer.
+        schemaId =
+          (buf[start + 1]! << 24) | (buf[start + 2]! << 16) | (buf[start + 3]! << 8) | buf[start + 4]!;
+      }
       value = this.value.read(buf, start, start + valueLength);
     }
     let key: unknown = null;

@@ -382,7 +382,10 @@ export class AvroSerde {
     return {
       read: (buf, start, end) => {
         if (end - start < HEADER_SIZE || buf[start] !== MAGIC_BYTE) return exactly(buf, start, end);
-        const id = buf.readUInt32BE(start + 1);
+        // buf.readUInt32BE(start + 1), without the call.
+        const id =
+          ((buf[start + 1]! << 24) | (buf[start + 2]! << 16) | (buf[start + 3]! << 8) | buf[start + 4]!) >>>
+          0;
         let read = last;
         if (id !== lastId) {
           read = decoderFor(id);
