@@ -16,8 +16,16 @@ interface Tap {
   readString(): string;
   skipString(): void;
   /** Left on the tap (one per decode) by avrokit: how many more zero-byte items this payload may claim. */
-  avrokitEmptyItems?: number;
+  avrokitEmptyItems?: number | undefined;
+  /**
+   * Set by avrokit when the payload ends before the buffer does (a value read in place inside a record
+   * batch): where it ends, so counts are checked against the payload's bytes, not the buffer's.
+   */
+  avrokitEnd?: number | undefined;
 }
+
+/** Where the tap's payload ends. */
+const endOf = (tap: Tap): number => tap.avrokitEnd ?? tap.buf.length;
 
 /** A type or resolver as avsc reads with it. */
 interface Reader {
@@ -39,7 +47,7 @@ export class AvroBlockError extends AvrokitError {
 type Kind = 'array' | 'map';
 
 function claim(tap: Tap, count: number, mayBeEmpty: boolean, what: Kind): void {
-  const remaining = tap.buf.length - tap.pos;
+  const remaining = endOf(tap) - tap.pos;
   if (!mayBeEmpty) {
     if (count <= remaining) return;
     throw new AvroBlockError(
@@ -58,7 +66,7 @@ function claim(tap: Tap, count: number, mayBeEmpty: boolean, what: Kind): void {
 /** The byte size of a block written with its size (a negative count): checked, then returned. */
 function blockSize(tap: Tap, what: Kind): number {
   const size = tap.readLong();
-  const remaining = tap.buf.length - tap.pos;
+  const remaining = endOf(tap) - tap.pos;
   if (!(size >= 0 && size <= remaining)) {
     throw new AvroBlockError(
       `an ${what} block at byte ${tap.pos} claims ${size} bytes, but ${remaining} remain`,
@@ -80,7 +88,7 @@ function readArray(items: Reader, mayBeEmpty: boolean, tap: Tap): unknown[] {
     // Sized by the first block, as avsc does (faster), now that the count is known to be possible.
     values ??= new Array<unknown>(n);
     while (n--) values[i++] = items._read(tap);
-    if (tap.pos > tap.buf.length) break; // truncated: the caller sees the position past the end
+    if (tap.pos > endOf(tap)) break; // truncated: the caller sees the position past the end
   }
   return values ?? [];
 }
@@ -94,7 +102,7 @@ function skipArray(items: Reader, mayBeEmpty: boolean, tap: Tap): void {
     }
     claim(tap, n, mayBeEmpty, 'array');
     while (n--) items._skip(tap);
-    if (tap.pos > tap.buf.length) break;
+    if (tap.pos > endOf(tap)) break;
   }
 }
 
@@ -112,7 +120,7 @@ function readMap(values: Reader, tap: Tap): Record<string, unknown> {
       const key = tap.readString();
       map[key] = values._read(tap);
     }
-    if (tap.pos > tap.buf.length) break;
+    if (tap.pos > endOf(tap)) break;
   }
   return map;
 }
@@ -129,7 +137,7 @@ function skipMap(values: Reader, tap: Tap): void {
       tap.skipString();
       values._skip(tap);
     }
-    if (tap.pos > tap.buf.length) break;
+    if (tap.pos > endOf(tap)) break;
   }
 }
 

@@ -28,7 +28,7 @@ import {
   REBALANCE_IN_PROGRESS,
   UNKNOWN_MEMBER_ID,
 } from '../kafka/broker-errors.js';
-import type { ConsumerBridge } from '../kafka/consumer-bridge.js';
+import type { ConsumerConnection } from '../kafka/consumer-bridge.js';
 import {
   decodeAssignment,
   decodeSubscription,
@@ -89,7 +89,7 @@ class Rejoin extends Error {
 }
 
 export interface ClassicGroupOptions {
-  readonly bridge: ConsumerBridge;
+  readonly bridge: ConsumerConnection;
   readonly coordinator: GroupCoordinator;
   readonly host: MembershipHost;
   readonly settings: ResolvedConsumerSettings;

@@ -7,12 +7,11 @@
  * a larger one is refused rather than rounded), usable as map keys and in arithmetic, and the same
  * type as the producer's `RecordMetadata.offset`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { KafkaConfig } from 'kafkajs';
 import { OptionsError } from '../errors.js';
 import { initCompression } from '../kafka/record-batch.js';
-import { ConsumerBridge } from '../kafka/consumer-bridge.js';
-import { decodeRecordBatches, RecordBatchError, type DecodedRecord } from '../kafka/record-batch-reader.js';
+import { ConsumerBridge, type ConsumerConnection } from '../kafka/consumer-bridge.js';
+import { RecordBatchError, RecordReader } from '../kafka/record-batch-reader.js';
 import type { FetchPartitionResponse } from '../kafka/fetch-protocol.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
 import type { SchemaRegistry } from '../registry/schema-registry.js';
@@ -26,6 +25,7 @@ import { ConsumerError, consumerErrorFromKafka } from './errors.js';
 import type { GroupMembership, GroupMetadata, MembershipHost, Release } from './membership.js';
 import { commitOffsets, fetchCommittedOffsets } from './offsets.js';
 import type { RebalanceListener, TopicPartition } from './rebalance-listener.js';
+import { TopicDecoder } from './record-decoder.js';
 import { resolveConsumerSettings, type ConsumerSettings, type ResolvedConsumerSettings } from './settings.js';
 
 export type { GroupMetadata } from './membership.js';
@@ -153,15 +153,20 @@ export interface Consumer<M extends TopicMapShape> extends AsyncIterable<Consume
   close(): Promise<void>;
 }
 
+export type { ConsumerConnection } from '../kafka/consumer-bridge.js';
+
 /** A partition the consumer owns. */
 interface PartitionState {
   readonly topic: string;
   readonly partition: number;
+  /** Its key in the consumer's map of partitions. */
+  readonly key: string;
   /** The next offset to fetch; undefined until it is known (committed offset or reset). */
   fetchOffset: number | undefined;
-  /** Fetched, not yet handed out. */
-  buffer: DecodedRecord[];
-  bufferIndex: number;
+  /** Fetched, being handed out: the record batches of one fetch answer, read a record at a time. */
+  fetched: RecordReader | undefined;
+  /** The answer after it, fetched while `fetched` is handed out (one answer ahead, no more). */
+  prefetched: RecordReader | undefined;
   /** The offset after the last record handed out (Java's position). */
   position: number | undefined;
   /** The offset after the last record the application finished: what a commit stores. */
@@ -174,18 +179,6 @@ interface PartitionState {
 }
 
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
-function headersOf(raw: DecodedRecord): Record<string, Buffer> {
-  const headers: Record<string, Buffer> = {};
-  for (const h of raw.headers) headers[h.key] = h.value ?? Buffer.alloc(0);
-  return headers;
-}
-
-/** The writer's schema id from a value's Confluent frame (null for a tombstone or another frame). */
-function schemaIdOf(raw: DecodedRecord): number | null {
-  const v = raw.value;
-  return v !== null && v.length >= 5 && v[0] === 0 ? v.readInt32BE(1) : null;
-}
 
 /** A promise with its resolve, to wake waiters. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
@@ -201,7 +194,7 @@ const TOPIC_AUTHORIZATION_FAILED = 29;
 
 class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private readonly settings: ResolvedConsumerSettings;
-  private readonly bridge: ConsumerBridge;
+  private readonly bridge: ConsumerConnection;
   private readonly serde: AvroSerde;
   private readonly bindings: Readonly<Record<string, TopicBinding>>;
   private readonly partitions = new Map<string, PartitionState>();
@@ -225,10 +218,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private handlerRunning = false;
   /** Marks the running handler's records finished. */
   private handlingDone: (() => void) | undefined;
-  /** Set inside `run` handlers, so that a close from within one does not wait for itself. */
-  private readonly inHandler = new AsyncLocalStorage<boolean>();
-  /** Resolved when a `run` handler returns (close waits on it). */
-  private handlerDone = signal();
+  /** During the synchronous part of a `run` handler's call: a close() then comes from the handler. */
+  private inHandlerCall = false;
+  /** Resolved when a `run` handler returns (made when close waits for one). */
+  private handlerDone: ReturnType<typeof signal> | undefined;
   /** Partitions being revoked: not fetched, not handed out, not resumed (Java's pending revocation). */
   private readonly revoking = new Set<PartitionState>();
   /** One release at a time (a revocation and a loss of the same partitions must not interleave). */
@@ -237,7 +230,8 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private polling = 0;
   /** When the application last asked for records: `maxPollIntervalMs` counts from here. */
   private lastPoll = Date.now();
-  private pollStarted = signal();
+  /** Resolved by the application's next poll (made when the membership waits for one). */
+  private pollWaiter: ReturnType<typeof signal> | undefined;
   /**
    * The partition of the record (or `eachBatch` batch) the application was given last, until it asks
    * for the next: what it holds between polls, which a revocation waits for.
@@ -248,11 +242,27 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private groupStop = signal();
   /** Round-robin cursor over partitions with buffered records. */
   private nextPartition = 0;
+  /** The partition records are being handed out from, and how many in a row (at most maxPollRecords). */
+  private current: PartitionState | undefined;
+  private streak = 0;
+  /** The partition of the record take() returned last. */
+  private takenFrom: PartitionState | undefined;
+  private readonly decoders = new Map<string, TopicDecoder>();
+  private lastDecoder: TopicDecoder | undefined;
+  /** Partitions whose last fetch reached the end of their log (the high watermark, or the LSO). */
+  private readonly caughtUp = new WeakSet<PartitionState>();
+  /** Records handed out since take() last let I/O in. */
+  private sinceYield = 0;
+  /** The `idle` signal handBack() resolved last. */
+  private idleResolved: { resolve: () => void } | undefined;
   /** The record handed out last by the iterator, finished when the next is asked for. */
   private inHand: { state: PartitionState; offset: number } | undefined;
   private counters = { recordsConsumed: 0, recordsSkipped: 0, fetches: 0, commits: 0, rebalances: 0 };
 
-  constructor(private readonly options: ConsumerOptions<M>) {
+  constructor(
+    private readonly options: ConsumerOptions<M>,
+    connection?: ConsumerConnection,
+  ) {
     if (typeof options !== 'object' || options === null)
       throw new OptionsError('options', 'createConsumer needs options');
     if (!Array.isArray(options.brokers) || options.brokers.length === 0) {
@@ -284,6 +294,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       sasl,
       kafka: options.kafka,
     });
+    if (connection) this.bridge = connection;
   }
 
   async connect(): Promise<void> {
@@ -368,9 +379,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     const state: PartitionState = {
       topic,
       partition,
+      key: key(topic, partition),
       fetchOffset: undefined,
-      buffer: [],
-      bufferIndex: 0,
+      fetched: undefined,
+      prefetched: undefined,
       position: undefined,
       finished: undefined,
       lastCommitted: undefined,
@@ -421,8 +433,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     state.position = offset;
     state.finished = offset;
     if (committed) state.lastCommitted = offset;
-    state.buffer = [];
-    state.bufferIndex = 0;
+    state.fetched = state.prefetched = undefined;
     this.fetchKick.resolve();
   }
 
@@ -504,29 +515,48 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   // ---- fetching ---------------------------------------------------------------------------------
 
-  /** Partitions with nothing buffered, not paused, and a known offset: Java's fetchable partitions. */
+  /**
+   * Partitions not paused, with a known offset and no fetch out, and at most one answer on hand: each is
+   * fetched one answer ahead of what the application is given, so a fetch is in flight while it works
+   * through the one before (Java's fetcher sends the next fetches before poll returns records) — and
+   * never further ahead, so a slow application stops fetching.
+   */
   private fetchable(): PartitionState[] {
-    return [...this.partitions.values()].filter(
-      (s) => !s.paused && !s.fetching && s.fetchOffset !== undefined && s.bufferIndex >= s.buffer.length,
-    );
+    return [...this.partitions.values()].filter((s) => {
+      if (s.paused || s.fetching || s.fetchOffset === undefined) return false;
+      this.hasRecord(s); // a drained answer gives way to the one fetched after it
+      return s.prefetched === undefined;
+    });
   }
 
+  /**
+   * One fetch in flight per broker (Java's fetcher: a node with a pending fetch is not sent another),
+   * for every partition of it that is fetchable when it goes out. One request, not one per partition:
+   * a broker answers a connection's requests in order, so a fetch of a partition at its end — held for
+   * fetchMaxWaitMs — would hold up the fetches behind it.
+   */
   private async fetchLoop(): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
+    const inFlight = new Map<number, Promise<void>>();
     while (!this.closed && !this.failure) {
       // Made before looking, so a change while the requests are out wakes the next look.
       this.fetchKick = signal();
       const ready = this.fetchable();
       const groups = this.byLeader(ready);
       if (ready.length > 0 && groups.size === 0) await this.bridge.refreshMetadata().catch(() => {});
+      const busy = this.byLeader(this.handingOut());
       for (const [leader, states] of groups) {
+        if (inFlight.has(leader)) continue; // its partitions go out with the next fetch to it
+        // Partitions at their ends alone would be held by the broker for fetchMaxWaitMs, and with them
+        // the fetches its partitions being handed out will need: they go out with those, or when the
+        // application has nothing of this broker's left to be given.
+        if (busy.has(leader) && states.every((s) => this.caughtUp.has(s))) continue;
         for (const s of states) s.fetching = true;
         const request = this.fetchFrom(leader, states).finally(() => {
           for (const s of states) s.fetching = false;
-          inFlight.delete(request);
+          inFlight.delete(leader);
           this.fetchKick.resolve();
         });
-        inFlight.add(request);
+        inFlight.set(leader, request);
       }
       // Nothing more to fetch until something changes: every partition is buffered (the application
       // is behind — this is the back-pressure), paused or in flight.
@@ -536,7 +566,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
           : undefined;
       await Promise.race([this.fetchKick.promise, ...(backoff ? [backoff] : [])]);
     }
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.values());
   }
 
   private async fetchFrom(leader: number, states: PartitionState[]): Promise<void> {
@@ -561,6 +591,11 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       this.counters.fetches++;
       let refresh = false;
       const resets: PartitionState[] = [];
+      // Partitions sharing one answer get their own copies of their records, so a partition still being
+      // handed out (or paused) keeps only its own bytes alive, not the whole answer.
+      let withRecords = 0;
+      for (const topic of response.topics)
+        for (const p of topic.partitions) if (p.records.length > 0) withRecords++;
       for (const topic of response.topics) {
         for (const p of topic.partitions) {
           const state = this.partitions.get(key(topic.topic, p.partition));
@@ -575,7 +610,13 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
               }),
             );
           } else if (p.errorCode !== 0) refresh = true;
-          else this.accept(state, p);
+          else {
+            this.accept(state, p, withRecords > 1);
+            const end =
+              this.settings.isolationLevel === 'read_committed' ? p.lastStableOffset : p.highWatermark;
+            if (state.fetchOffset! >= end) this.caughtUp.add(state);
+            else this.caughtUp.delete(state);
+          }
         }
       }
       if (resets.length > 0) await this.resetOffsets(resets);
@@ -594,47 +635,41 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     }
   }
 
-  /** A partition's fetched batches into its buffer, aborted transactions left out under read_committed. */
-  private accept(state: PartitionState, p: FetchPartitionResponse): void {
-    let batches;
+  /**
+   * A partition's fetch answer becomes what it hands out next: read a record at a time (CRC-32C checked
+   * and decompressed batch by batch as the reading reaches it), aborted transactions left out under
+   * read_committed.
+   */
+  private accept(state: PartitionState, p: FetchPartitionResponse, copy: boolean): void {
+    let reader: RecordReader;
     try {
-      batches = decodeRecordBatches(p.records, state.fetchOffset!);
+      reader = new RecordReader(copy ? Buffer.from(p.records) : p.records, {
+        minOffset: state.fetchOffset!,
+        abortedTransactions:
+          this.settings.isolationLevel === 'read_committed' ? p.abortedTransactions : undefined,
+      });
     } catch (err) {
-      const offset =
-        err instanceof RecordBatchError && err.baseOffset >= 0 ? err.baseOffset : state.fetchOffset!;
-      this.fail(
-        new ConsumerError(
-          'CONSUMER_CORRUPT_BATCH',
-          `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
-          { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
-        ),
-      );
+      this.corrupt(state, err, state.fetchOffset!);
       return;
     }
-    if (batches.length === 0) return;
-    const readCommitted = this.settings.isolationLevel === 'read_committed';
-    // Java's Fetcher: an aborted transaction's records are dropped from its first offset until the
-    // producer's ABORT marker.
-    const pending = [...p.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
-    const aborting = new Set<bigint>();
-    const records: DecodedRecord[] = [];
-    for (const batch of batches) {
-      if (readCommitted) {
-        while (pending.length > 0 && pending[0]!.firstOffset <= batch.lastOffset)
-          aborting.add(pending.shift()!.producerId);
-        if (batch.isControl) {
-          if (!batch.commits) aborting.delete(batch.producerId);
-          continue;
-        }
-        if (batch.isTransactional && aborting.has(batch.producerId)) continue;
-      }
-      // A loop, not push(...): a spread of a large batch's records would overflow the stack.
-      if (!batch.isControl) for (const record of batch.records) records.push(record);
-    }
-    state.fetchOffset = batches[batches.length - 1]!.lastOffset + 1;
-    state.buffer = records;
-    state.bufferIndex = 0;
-    if (records.length > 0) this.wake.resolve();
+    if (reader.batchCount === 0) return;
+    state.fetchOffset = reader.nextOffset;
+    if (state.fetched === undefined) {
+      state.fetched = reader;
+      this.wake.resolve();
+    } else state.prefetched = reader;
+  }
+
+  /** A batch that cannot be read stops the consumer (CONSUMER_CORRUPT_BATCH), as Java's fetcher does. */
+  private corrupt(state: PartitionState, err: unknown, at: number | undefined): void {
+    const offset = err instanceof RecordBatchError && err.baseOffset >= 0 ? err.baseOffset : at;
+    this.fail(
+      new ConsumerError(
+        'CONSUMER_CORRUPT_BATCH',
+        `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
+        { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
+      ),
+    );
   }
 
   private fail(error: ConsumerError): void {
@@ -645,101 +680,128 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   // ---- handing out ------------------------------------------------------------------------------
 
-  /** The next partition (round-robin) with buffered records, waiting for a fetch if none has any. */
+  /**
+   * Whether the partition has a record to hand out (read into its reader, which keeps it until it is
+   * handed out). A drained partition is fetched again; a batch that cannot be read stops the consumer.
+   */
+  private hasRecord(state: PartitionState): boolean {
+    for (;;) {
+      const fetched = state.fetched;
+      if (fetched === undefined) return false;
+      try {
+        if (fetched.ready()) return true;
+      } catch (err) {
+        this.corrupt(state, err, state.position);
+        state.fetched = state.prefetched = undefined;
+        return false;
+      }
+      // Drained: the answer fetched after it is next, and the partition may be fetched again.
+      state.fetched = state.prefetched;
+      state.prefetched = undefined;
+      this.fetchKick.resolve();
+    }
+  }
+
+  /** The partitions, not paused, that have fetched records to hand out. */
+  private handingOut(): PartitionState[] {
+    return [...this.partitions.values()].filter((s) => !s.paused && this.hasRecord(s));
+  }
+
+  /**
+   * The partition to hand out from now, if one has records: the current one until it runs dry or has
+   * given maxPollRecords in a row, then the next in round-robin order. So partitions drain one after
+   * another (as Java's poll hands out one partition's records at a time), and a drained one is fetched
+   * again while the others are handed out.
+   */
+  private readyPartition(): PartitionState | undefined {
+    const current = this.current;
+    if (
+      current !== undefined &&
+      this.streak < this.settings.maxPollRecords &&
+      !current.paused &&
+      this.partitions.get(current.key) === current &&
+      this.hasRecord(current)
+    ) {
+      return current;
+    }
+    this.current = undefined;
+    this.streak = 0;
+    if (this.failure) return undefined;
+    const states = [...this.partitions.values()];
+    for (let i = 0; i < states.length; i++) {
+      const state = states[(this.nextPartition + i) % states.length]!;
+      if (!state.paused && this.hasRecord(state)) {
+        this.nextPartition = (this.nextPartition + i + 1) % states.length;
+        this.current = state;
+        return state;
+      }
+      if (this.failure) return undefined;
+    }
+    return undefined;
+  }
+
+  /** The next partition with records to hand out, waiting for a fetch if none has any. */
   private async nextReady(): Promise<PartitionState | undefined> {
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.closed) return undefined;
-      if (this.rebalancing) {
-        this.wake = signal();
-        await this.wake.promise;
-        continue;
-      }
-      const states = [...this.partitions.values()];
-      for (let i = 0; i < states.length; i++) {
-        const state = states[(this.nextPartition + i) % states.length]!;
-        if (!state.paused && state.bufferIndex < state.buffer.length) {
-          this.nextPartition = (this.nextPartition + i + 1) % Math.max(states.length, 1);
-          return state;
-        }
+      if (!this.rebalancing) {
+        const state = this.readyPartition();
+        if (state) return state;
+        if (this.failure) throw this.failure;
       }
       this.wake = signal();
       await this.wake.promise;
     }
   }
 
+  private decoderFor(topic: string): TopicDecoder {
+    const last = this.lastDecoder;
+    if (last !== undefined && last.topic === topic) return last;
+    let decoder = this.decoders.get(topic);
+    if (!decoder)
+      this.decoders.set(topic, (decoder = new TopicDecoder(this.serde, topic, this.bindings[topic]!)));
+    return (this.lastDecoder = decoder);
+  }
+
   /**
-   * Decodes one record — synchronously once the writer schemas are known (nearly always), so a batch
-   * costs no promise per record; the first record of a schema id waits for the registry. A failure goes
-   * to onDecodeError, or stops the consumer. Undefined: skipped.
+   * The partition's next record decoded now, if that needs nothing to be waited for (nearly always):
+   * undefined when a writer schema must first come from the registry, or the record cannot be decoded.
    */
-  private decode(
-    state: PartitionState,
-    raw: DecodedRecord,
-  ): ConsumerRecord<M> | undefined | Promise<ConsumerRecord<M> | undefined> {
+  private decodeNow(state: PartitionState): ConsumerRecord<M> | undefined {
     try {
-      return this.decodeNow(state, raw);
+      return this.decoderFor(state.topic).decode(state.fetched!, state.partition) as ConsumerRecord<M>;
+    } catch {
+      return undefined; // decode() says why, and waits for what it needs
+    }
+  }
+
+  /**
+   * Decodes the partition's next record, waiting for the registry if its writer schemas are new; a
+   * failure goes to onDecodeError, or stops the consumer. Undefined: skipped.
+   */
+  private async decode(state: PartitionState): Promise<ConsumerRecord<M> | undefined> {
+    const decoder = this.decoderFor(state.topic);
+    const reader = state.fetched!;
+    try {
+      return decoder.decode(reader, state.partition) as ConsumerRecord<M>;
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 'SERDE_NOT_PREPARED')
-        return this.decodeFailed(state, raw, err);
+      if ((err as { code?: unknown }).code !== 'SERDE_NOT_PREPARED') return this.decodeFailed(state, err);
     }
     // Load the writer schemas (cached, one request per id however many records ask), then decode.
-    const binding = this.bindings[state.topic]!;
-    return Promise.all([
-      raw.value === null
-        ? undefined
-        : this.serde.deserialize(state.topic, raw.value, { readerSchema: binding.value.type }),
-      raw.key === null || binding.key.kind !== 'avro'
-        ? undefined
-        : this.serde.deserialize(state.topic, raw.key, { readerSchema: binding.key.type, isKey: true }),
-    ]).then(
-      () => {
-        try {
-          return this.decodeNow(state, raw);
-        } catch (err) {
-          return this.decodeFailed(state, raw, err);
-        }
-      },
-      (err: unknown) => this.decodeFailed(state, raw, err),
-    );
-  }
-
-  private decodeNow(state: PartitionState, raw: DecodedRecord): ConsumerRecord<M> {
-    const topic = state.topic;
-    const binding = this.bindings[topic]!;
-    const value =
-      raw.value === null
-        ? null
-        : this.serde.deserializeSync(topic, raw.value, { readerSchema: binding.value.type });
-    let recordKey: unknown = null;
-    if (raw.key !== null) {
-      if (binding.key.kind === 'avro') {
-        recordKey = this.serde.deserializeSync(topic, raw.key, {
-          readerSchema: binding.key.type,
-          isKey: true,
-        });
-      } else if (binding.key.kind === 'raw') {
-        recordKey = this.serde.deserializeSync(topic, raw.key, {
-          framing: 'none',
-          readerSchema: binding.key.type,
-        });
-      }
+    try {
+      await decoder.load(reader);
+      return decoder.decode(reader, state.partition) as ConsumerRecord<M>;
+    } catch (err) {
+      return this.decodeFailed(state, err);
     }
-    return {
-      topic,
-      partition: state.partition,
-      offset: raw.offset,
-      key: recordKey,
-      value,
-      timestamp: raw.timestamp,
-      headers: headersOf(raw),
-      schemaId: schemaIdOf(raw),
-    } as ConsumerRecord<M>;
   }
 
-  private async decodeFailed(state: PartitionState, raw: DecodedRecord, err: unknown): Promise<undefined> {
+  private async decodeFailed(state: PartitionState, err: unknown): Promise<undefined> {
+    const raw = this.decoderFor(state.topic).raw(state.fetched!, state.partition);
     const topic = state.topic;
-    const schemaId = schemaIdOf(raw);
+    const schemaId =
+      raw.value !== null && raw.value.length >= 5 && raw.value[0] === 0 ? raw.value.readInt32BE(1) : null;
     const message = err instanceof Error ? err.message : String(err);
     const error = new ConsumerError(
       'CONSUMER_DECODE_FAILED',
@@ -757,14 +819,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
         },
       },
     );
-    const action = this.options.onDecodeError
-      ? await this.options.onDecodeError(error, {
-          topic,
-          partition: state.partition,
-          ...raw,
-          headers: headersOf(raw),
-        })
-      : 'stop';
+    const action = this.options.onDecodeError ? await this.options.onDecodeError(error, raw) : 'stop';
     if (action === 'skip') {
       this.counters.recordsSkipped++;
       return undefined;
@@ -773,54 +828,100 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     throw error;
   }
 
-  /** The next decoded record and its partition; the partition's position moves past it. */
-  private async take(): Promise<{ state: PartitionState; record: ConsumerRecord<M> } | undefined> {
+  /** The partition's next record is handed out: its position moves past it. */
+  private handOut(state: PartitionState): void {
+    const reader = state.fetched!;
+    reader.consume();
+    state.position = reader.offset + 1;
+    this.streak++;
+    this.sinceYield++;
+    this.takenFrom = state;
+    this.counters.recordsConsumed++;
+  }
+
+  /** The next record, if one can be handed out without waiting (nearly always); else undefined. */
+  private takeNow(): ConsumerRecord<M> | undefined {
+    if (this.failure !== undefined || this.closed || this.rebalancing) return undefined;
+    if (this.sinceYield >= this.settings.maxPollRecords) return undefined; // take() lets I/O in first
+    const state = this.readyPartition();
+    if (state === undefined) return undefined;
+    const record = this.decodeNow(state);
+    if (record !== undefined) this.handOut(state);
+    return record;
+  }
+
+  /** The next decoded record (its partition in takenFrom), waiting as needed; undefined once closed. */
+  private async take(): Promise<ConsumerRecord<M> | undefined> {
     for (;;) {
+      if (this.sinceYield >= this.settings.maxPollRecords) {
+        // A poll's worth handed out: I/O and timers get their turn (fetch answers in flight, heartbeats),
+        // as Java's poll loop goes back to the network between polls. Records handed out synchronously
+        // would otherwise keep a fetched answer waiting on its socket until all buffered were gone.
+        this.sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const now = this.takeNow();
+      if (now !== undefined) return now;
       const state = await this.nextReady();
       if (!state) return undefined;
       const epoch = state.epoch;
-      const raw = state.buffer[state.bufferIndex]!;
-      const decoded = this.decode(state, raw);
-      const record = decoded instanceof Promise ? await decoded : decoded;
+      const reader = state.fetched!;
+      const record = await this.decode(state);
       // Sought or revoked while the record was being decoded (a registry lookup): not this one.
-      if (epoch !== state.epoch || !this.partitions.has(key(state.topic, state.partition))) continue;
-      state.bufferIndex++;
-      state.position = raw.offset + 1;
-      if (state.bufferIndex >= state.buffer.length) {
-        state.buffer = [];
-        state.bufferIndex = 0;
-        this.fetchKick.resolve(); // drained: fetch this partition again
-      }
+      if (epoch !== state.epoch || state.fetched !== reader || this.partitions.get(state.key) !== state)
+        continue;
       if (!record) {
         // A skipped record is finished: it is not to be read again.
-        state.finished = raw.offset + 1;
+        reader.consume();
+        state.position = reader.offset + 1;
+        state.finished = reader.offset + 1;
         continue;
       }
-      this.counters.recordsConsumed++;
-      return { state, record };
+      this.handOut(state);
+      return record;
+    }
+  }
+
+  /**
+   * The application handed back what it was given: wakes whoever waits for that (a rebalance). Once per
+   * waiter — resolving a resolved promise again costs more than a record.
+   */
+  private handBack(): void {
+    const idle = this.idle;
+    if (idle !== this.idleResolved) {
+      this.idleResolved = idle;
+      idle.resolve();
     }
   }
 
   private finish(state: PartitionState, offset: number): void {
     // Only where the partition is still ours: a revoked one's offsets belong to its new owner now.
-    if (this.partitions.get(key(state.topic, state.partition)) === state) state.finished = offset + 1;
+    if (this.partitions.get(state.key) === state) state.finished = offset + 1;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<M>> {
     const finishInHand = (): void => {
       if (this.inHand) this.finish(this.inHand.state, this.inHand.offset);
       this.inHand = undefined;
-      this.holding = undefined;
-      this.idle.resolve();
+      this.handBack();
+    };
+    const hold = (record: ConsumerRecord<M> | undefined): IteratorResult<ConsumerRecord<M>> => {
+      if (!record) return { done: true, value: undefined };
+      this.inHand = { state: this.takenFrom!, offset: record.offset };
+      return { done: false, value: record };
     };
     return {
-      next: async () => {
+      next: () => {
         // Asking for the next record finishes the one before (Java: poll commits what the last poll returned).
         finishInHand();
-        const next = await this.polled(this.take());
-        if (!next) return { done: true, value: undefined };
-        this.inHand = { state: next.state, offset: next.record.offset };
-        return { done: false, value: next.record };
+        let polled: ConsumerRecord<M> | undefined | Promise<ConsumerRecord<M> | undefined>;
+        try {
+          polled = this.poll();
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        // A record at hand costs no more than the promise the protocol asks for.
+        return polled instanceof Promise ? polled.then(hold) : Promise.resolve(hold(polled));
       },
       // `break` out of `for await` finishes the record in hand; a throw in the loop body too, as Java
       // commits a poll's records whatever the loop did with them.
@@ -835,84 +936,113 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (typeof handlers?.eachRecord !== 'function' && typeof handlers?.eachBatch !== 'function') {
       throw new OptionsError('handlers', 'run needs eachRecord or eachBatch');
     }
+    const eachRecord = handlers.eachRecord;
     for (;;) {
-      if (handlers.eachRecord) {
-        const next = await this.polled(this.take());
-        if (!next) return;
-        await this.handle(
-          () => handlers.eachRecord(next.record),
-          () => this.finish(next.state, next.record.offset),
+      if (eachRecord) {
+        const polled = this.poll();
+        const record = polled instanceof Promise ? await polled : polled;
+        if (!record) return;
+        const state = this.takenFrom!;
+        const handled = this.handle(
+          () => eachRecord(record),
+          () => this.finish(state, record.offset),
         );
+        if (handled !== undefined) await handled;
         continue;
       }
-      const first = await this.polled(this.take());
+      const polledFirst = this.poll();
+      const first = polledFirst instanceof Promise ? await polledFirst : polledFirst;
       if (!first) return;
-      const records = [first.record];
-      // The rest of what is already buffered for this partition, decoded, up to maxPollRecords.
-      const state = first.state;
-      while (
-        records.length < this.settings.maxPollRecords &&
-        state.bufferIndex < state.buffer.length &&
-        !this.closed
-      ) {
-        const epoch = state.epoch;
-        const raw = state.buffer[state.bufferIndex]!;
-        const decoded = this.decode(state, raw);
-        const record = decoded instanceof Promise ? await decoded : decoded;
-        if (epoch !== state.epoch) break;
-        state.bufferIndex++;
-        state.position = raw.offset + 1;
-        if (record) {
-          this.counters.recordsConsumed++;
-          records.push(record);
+      const records = [first];
+      // The rest of what is already fetched for this partition, decoded, up to maxPollRecords.
+      const state = this.takenFrom!;
+      while (records.length < this.settings.maxPollRecords && !this.closed && this.hasRecord(state)) {
+        let record = this.decodeNow(state);
+        if (record === undefined) {
+          const epoch = state.epoch;
+          const reader = state.fetched!;
+          record = await this.decode(state);
+          if (epoch !== state.epoch || state.fetched !== reader) break;
+          if (record === undefined) {
+            reader.consume();
+            state.position = reader.offset + 1;
+            continue;
+          }
         }
+        this.handOut(state);
+        records.push(record);
       }
-      if (state.bufferIndex >= state.buffer.length) {
-        state.buffer = [];
-        state.bufferIndex = 0;
-        this.fetchKick.resolve();
-      }
-      await this.handle(
+      const handled = this.handle(
         () => handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
         () => this.finish(state, records[records.length - 1]!.offset),
       );
+      if (handled !== undefined) await handled;
     }
   }
 
   /**
    * Runs a `run` handler; `finished` marks its records finished once it returns, before anyone waiting
-   * for the handler (a rebalance, close) looks again.
+   * for the handler (a rebalance, close) looks again. A promise only when the handler returns one.
    */
-  private async handle(handler: () => void | Promise<void>, finished: () => void): Promise<void> {
+  private handle(handler: () => void | Promise<void>, finished: () => void): void | Promise<void> {
     this.handlerRunning = true;
     this.handlingDone = finished;
+    this.inHandlerCall = true;
+    let result: void | Promise<void>;
     try {
-      await this.inHandler.run(true, handler);
-      finished();
+      result = handler();
+    } catch (err) {
+      this.handlerEnded();
+      throw err;
     } finally {
-      this.handlerRunning = false;
-      this.handlingDone = undefined;
-      this.idle.resolve();
-      this.handlerDone.resolve();
+      this.inHandlerCall = false;
+    }
+    if (result === undefined || typeof (result as { then?: unknown }).then !== 'function') {
+      finished();
+      this.handlerEnded();
+      return;
+    }
+    return Promise.resolve(result).then(
+      () => {
+        finished();
+        this.handlerEnded();
+      },
+      (err: unknown) => {
+        this.handlerEnded();
+        throw err;
+      },
+    );
+  }
+
+  private handlerEnded(): void {
+    this.handlerRunning = false;
+    this.handlingDone = undefined;
+    this.handBack();
+    const done = this.handlerDone;
+    if (done !== undefined) {
+      this.handlerDone = undefined;
+      done.resolve();
     }
   }
 
   /**
    * Close waits for a running handler to return, as Java's consumer is closed from its poll loop once
-   * it is done with what poll gave it. A handler that closes the consumer itself is done with its
-   * records (Java commits all that poll returned), so they count as finished and nothing waits.
+   * it is done with what poll gave it. A handler that calls close() itself (before its first await) is
+   * done with its records (Java commits all that poll returned): they count as finished, and nothing
+   * waits for it. (Knowing that after an await would take an AsyncLocalStorage, which slows every
+   * promise of the process.)
    */
-  private async handlerReturned(timeoutMs: number): Promise<void> {
-    if (this.inHandler.getStore() === true) {
+  private async handlerReturned(fromHandler: boolean, timeoutMs: number): Promise<void> {
+    if (fromHandler) {
       this.handlingDone?.();
       return;
     }
     const deadline = Date.now() + timeoutMs;
     while (this.handlerRunning && Date.now() < deadline) {
-      this.handlerDone = signal();
+      const done = (this.handlerDone ??= signal());
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        this.handlerDone.promise,
+        done.promise,
         new Promise<void>((r) => (timer = setTimeout(r, deadline - Date.now()))),
       ]);
       clearTimeout(timer);
@@ -987,28 +1117,44 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     },
     pollDeadline: () => (this.polling > 0 ? undefined : this.lastPoll + this.settings.maxPollIntervalMs),
     // Not on close(): a member waiting to rejoin must not rejoin while the consumer closes.
-    nextPoll: () => (this.polling > 0 ? Promise.resolve() : this.pollStarted.promise),
+    nextPoll: () => (this.polling > 0 ? Promise.resolve() : (this.pollWaiter ??= signal()).promise),
     fail: (error) => this.fail(error),
   };
 
   /**
-   * Around take(): the application is polling while it waits for a record (max.poll.interval), and
-   * holds what it was given from then until it asks again.
+   * Java's poll(): the application asks for a record. What it held is handed back, the poll interval
+   * does not run while it waits, and it holds the record's partition until it asks again. Synchronous
+   * when a record is at hand (nearly always).
    */
-  private async polled<T extends { state: PartitionState } | undefined>(taking: Promise<T>): Promise<T> {
+  private poll(): ConsumerRecord<M> | undefined | Promise<ConsumerRecord<M> | undefined> {
     this.polling++;
     this.holding = undefined;
-    this.pollStarted.resolve();
-    this.pollStarted = signal();
-    let taken: T | undefined;
-    try {
-      taken = await taking;
-      return taken;
-    } finally {
-      this.polling--;
-      this.lastPoll = Date.now();
-      this.holding = taken?.state;
+    const waiter = this.pollWaiter;
+    if (waiter !== undefined) {
+      this.pollWaiter = undefined;
+      waiter.resolve();
     }
+    const now = this.takeNow();
+    if (now !== undefined) {
+      this.pollEnded(now);
+      return now;
+    }
+    return this.take().then(
+      (record) => {
+        this.pollEnded(record);
+        return record;
+      },
+      (err: unknown) => {
+        this.pollEnded(undefined);
+        throw err;
+      },
+    );
+  }
+
+  private pollEnded(record: ConsumerRecord<M> | undefined): void {
+    this.polling--;
+    this.lastPoll = Date.now();
+    this.holding = record !== undefined ? this.takenFrom : undefined;
   }
 
   /**
@@ -1153,10 +1299,10 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
 
   /** Every call waits for the one close. */
   close(): Promise<void> {
-    return (this.closing ??= this.shutDown());
+    return (this.closing ??= this.shutDown(this.inHandlerCall));
   }
 
-  private async shutDown(): Promise<void> {
+  private async shutDown(fromHandler: boolean): Promise<void> {
     this.closed = true;
     clearTimeout(this.commitTimer);
     this.groupStop.resolve();
@@ -1165,7 +1311,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (!this.connected) return;
     try {
       await this.fetchLoopRunning;
-      await this.handlerReturned(CLOSE_WAIT_MS);
+      await this.handlerReturned(fromHandler, CLOSE_WAIT_MS);
       if (this.settings.enableAutoCommit && this.options.groupId !== undefined) {
         await this.commitFinished().catch(() => {});
       }
@@ -1196,4 +1342,15 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
  */
 export function createConsumer<M extends TopicMapShape>(options: ConsumerOptions<M>): Consumer<M> {
   return new AvrokitConsumer(options);
+}
+
+/**
+ * A consumer over a given connection instead of kafkajs' (an in-process broker for benchmarks and
+ * tests); not part of the public API.
+ */
+export function createConsumerOver<M extends TopicMapShape>(
+  options: ConsumerOptions<M>,
+  connection: ConsumerConnection,
+): Consumer<M> {
+  return new AvrokitConsumer(options, connection);
 }

@@ -5,7 +5,7 @@
  */
 import type { ApiSpec } from '../kafka/api-spec.js';
 import { COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR } from '../kafka/broker-errors.js';
-import type { ConsumerBridge } from '../kafka/consumer-bridge.js';
+import type { ConsumerConnection } from '../kafka/consumer-bridge.js';
 import { UnsupportedApiError } from '../kafka/kafka-bridge.js';
 import { ConsumerError, consumerErrorFromKafka } from './errors.js';
 
@@ -13,7 +13,7 @@ export class GroupCoordinator {
   private nodeId: Promise<number> | undefined;
 
   constructor(
-    private readonly bridge: ConsumerBridge,
+    private readonly bridge: ConsumerConnection,
     readonly groupId: string,
     private readonly requestTimeoutMs: number,
   ) {}

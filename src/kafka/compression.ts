@@ -80,4 +80,3 @@ export function lz4Compress(input: Buffer): Buffer {
   parts.push(Buffer.alloc(4)); // end mark
   return Buffer.concat(parts);
 }
-

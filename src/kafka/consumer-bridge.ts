@@ -116,3 +116,9 @@ export class ConsumerBridge {
     );
   }
 }
+
+/**
+ * What a consumer asks of its connection to the cluster: the ConsumerBridge, or a stand-in (the
+ * benchmarks' in-process broker, the unit tests' scripted log).
+ */
+export type ConsumerConnection = Pick<ConsumerBridge, keyof ConsumerBridge>;

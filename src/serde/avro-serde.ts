@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { createRequire } from 'node:module';
 import {
   asAvroType,
   avroTypeOptions,
@@ -21,7 +22,35 @@ import { isRawKeyKind, RAW_KEY_KINDS, type RawKeyKind, type RawKeyValue } from '
 import { formatIssues, SerdeError, valueIssues } from './errors.js';
 import { decodeRawKey, encodeRawKey } from './raw-keys.js';
 import { subjectFor, type SubjectStrategy } from './subject-strategy.js';
-import { encodeFramed, encodeFramedTransient, HEADER_SIZE, readSchemaId } from './wire-format.js';
+import { encodeFramed, encodeFramedTransient, HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './wire-format.js';
+
+/** avsc's read cursor (avsc/lib/utils.js), what its types and resolvers read from. */
+interface AvscTap {
+  buf: Buffer;
+  pos: number;
+  /** See avro/bounded-decoding.ts: per-payload state avrokit keeps on the cursor. */
+  avrokitEmptyItems: number | undefined;
+  avrokitEnd: number | undefined;
+}
+const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as {
+  Tap: new (buf: Buffer, pos?: number) => AvscTap;
+};
+const NO_BYTES = Buffer.alloc(0);
+
+/** Reads one framed payload at the tap: a reader type's or a resolver's `_read`. */
+type ReadAt = (tap: AvscTap) => unknown;
+
+/**
+ * Reads Confluent-framed payloads where they lie inside a larger buffer (a record batch), for one topic
+ * and reader schema; see {@link AvroSerde.framedReader}.
+ */
+export interface FramedReader {
+  /**
+   * The value framed in `buf[start, end)`: exactly what `deserializeSync` of those bytes gives — the
+   * same value or the same error (SERDE_NOT_PREPARED while the writer's schema is not loaded).
+   */
+  read(buf: Buffer, start: number, end: number): unknown;
+}
 
 export interface AvroSerdeOptions {
   readonly registry: SchemaRegistry;
@@ -313,6 +342,73 @@ export class AvroSerde {
       );
     }
     return value as T;
+  }
+
+  /**
+   * A reader of framed payloads inside a larger buffer — the consumer's record batches — for one topic
+   * and reader schema: `read(buf, start, end)` gives exactly what `deserializeSync(topic,
+   * buf.subarray(start, end), options)` gives, without making that view. Each writer schema id is
+   * resolved into the reader once; the Avro is read in place, with one reused cursor whose end is the
+   * payload's (array and map counts are checked against the payload's bytes, as ever). Anything but a
+   * clean read — an unknown schema id, another frame, an incompatible writer, bytes that do not decode
+   * to exactly the payload's end — goes to deserializeSync, so its values and its errors are the ones.
+   */
+  framedReader(topic: string, options: Omit<DeserializeOptions, 'framing'> = {}): FramedReader {
+    const decoders = new Map<number, ReadAt>();
+    const tap = new Tap(NO_BYTES, 0);
+    tap.avrokitEmptyItems = undefined;
+    tap.avrokitEnd = undefined;
+    let lastId = -1;
+    let last: ReadAt | undefined;
+    const decoderFor = (id: number): ReadAt | undefined => {
+      const known = decoders.get(id);
+      if (known) return known;
+      const writer = this.writerTypes.get(id);
+      if (!(writer instanceof avro.Type)) return undefined;
+      let read: ReadAt;
+      try {
+        const reader = options.readerSchema === undefined ? writer : this.typeOf(options.readerSchema);
+        const resolver = reader === writer ? undefined : this.resolverFor(reader, writer, id, topic);
+        const from = (resolver ?? reader) as unknown as { _read(tap: AvscTap): unknown };
+        read = (t) => from._read(t);
+      } catch {
+        return undefined; // deserializeSync says why, each time
+      }
+      decoders.set(id, read);
+      return read;
+    };
+    const exactly = (buf: Buffer, start: number, end: number): unknown =>
+      this.deserializeSync(topic, buf.subarray(start, end), options);
+    return {
+      read: (buf, start, end) => {
+        if (end - start < HEADER_SIZE || buf[start] !== MAGIC_BYTE) return exactly(buf, start, end);
+        // buf.readUInt32BE(start + 1), without the call.
+        const id =
+          ((buf[start + 1]! << 24) | (buf[start + 2]! << 16) | (buf[start + 3]! << 8) | buf[start + 4]!) >>>
+          0;
+        let read = last;
+        if (id !== lastId) {
+          read = decoderFor(id);
+          if (read === undefined) return exactly(buf, start, end);
+          lastId = id;
+          last = read;
+        }
+        tap.buf = buf;
+        tap.pos = start + HEADER_SIZE;
+        tap.avrokitEmptyItems = undefined;
+        tap.avrokitEnd = end;
+        let value: unknown;
+        try {
+          value = read!(tap);
+        } catch {
+          value = tap; // not a value: read again below, exactly
+        }
+        const clean = value !== tap && tap.pos === end;
+        tap.buf = NO_BYTES; // the batch is not kept alive by the cursor
+        // Reading stops at the payload's end only if it read nothing beyond it (reads only move on).
+        return clean ? value : exactly(buf, start, end);
+      },
+    };
   }
 
   private loadWriterType(id: number): Promise<avro.Type> {

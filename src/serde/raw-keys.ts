@@ -1,4 +1,5 @@
 import type { RawKeyKind } from '../schema/topics.js';
+import { utf8At } from '../avro/utf8.js';
 import { describeActual, SerdeError } from './errors.js';
 
 const EXPECTED: Record<RawKeyKind, string> = {
@@ -49,30 +50,31 @@ export function encodeRawKey(kind: RawKeyKind, value: unknown, topic: string): B
   }
 }
 
+function expectLength(kind: RawKeyKind, bytes: Buffer, n: number, topic: string): void {
+  if (bytes.length !== n) {
+    throw new SerdeError(
+      'SERDE_INVALID_FRAME',
+      `a raw ${kind} key on topic "${topic}" must be ${n} bytes, got ${bytes.length}`,
+      {
+        context: { topic, length: bytes.length },
+      },
+    );
+  }
+}
+
 export function decodeRawKey(
   kind: RawKeyKind,
   bytes: Buffer,
   topic: string,
 ): string | number | bigint | Buffer {
-  const expectLength = (n: number) => {
-    if (bytes.length !== n) {
-      throw new SerdeError(
-        'SERDE_INVALID_FRAME',
-        `a raw ${kind} key on topic "${topic}" must be ${n} bytes, got ${bytes.length}`,
-        {
-          context: { topic, length: bytes.length },
-        },
-      );
-    }
-  };
   switch (kind) {
     case 'string':
       return bytes.toString('utf8');
     case 'int':
-      expectLength(4);
+      expectLength(kind, bytes, 4, topic);
       return bytes.readInt32BE(0);
     case 'long': {
-      expectLength(8);
+      expectLength(kind, bytes, 8, topic);
       const big = bytes.readBigInt64BE(0);
       // Numbers where exact, as the Avro long mapping does; bigint beyond 2^53.
       return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
@@ -82,4 +84,31 @@ export function decodeRawKey(
     case 'bytes':
       return bytes;
   }
+}
+
+/**
+ * A raw key where it lies inside a larger buffer (the consumer's record batches): what `decodeRawKey`
+ * gives for `buf.subarray(start, end)`, and the same errors, without that view — except that a
+ * `bytes` key is a copy, so holding it does not keep the fetched batch alive.
+ */
+export function decodeRawKeyAt(
+  kind: RawKeyKind,
+  buf: Buffer,
+  start: number,
+  end: number,
+  topic: string,
+): string | number | bigint | Buffer {
+  switch (kind) {
+    case 'string':
+      return utf8At(buf, start, end);
+    case 'int':
+      if (end - start === 4) return buf.readInt32BE(start);
+      break;
+    case 'long':
+      if (end - start === 8) return decodeRawKey(kind, buf.subarray(start, end), topic);
+      break;
+    case 'bytes':
+      return Buffer.from(buf.subarray(start, end));
+  }
+  return decodeRawKey(kind, buf.subarray(start, end), topic); // the length is wrong: its error
 }

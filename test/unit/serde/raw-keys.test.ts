@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeRawKey, encodeRawKey } from '../../../src/serde/raw-keys.js';
+import { decodeRawKey, decodeRawKeyAt, encodeRawKey } from '../../../src/serde/raw-keys.js';
+import { SeededRandom } from '../../support/random.js';
 
 // Expected bytes are what Kafka's StringSerializer, IntegerSerializer and LongSerializer write (UTF-8, big-endian).
 test('raw keys are written as Kafka Java serializers write them', () => {
@@ -37,4 +38,42 @@ test('values of the wrong kind are refused, naming the topic', () => {
   assert.throws(() => encodeRawKey('int', 2 ** 31, 'orders'), { code: 'SERDE_INVALID_VALUE' });
   assert.throws(() => encodeRawKey('long', 2 ** 64, 'orders'), { code: 'SERDE_INVALID_VALUE' });
   assert.throws(() => encodeRawKey('string', 5, 'orders'), { code: 'SERDE_INVALID_VALUE' });
+});
+
+test('raw keys read in place (the consumer) are exactly what decodeRawKey reads, errors included', () => {
+  const random = new SeededRandom(0x4b3e5);
+  const cases: Buffer[] = [
+    Buffer.alloc(0),
+    Buffer.from('k1'),
+    Buffer.from('héllo'),
+    Buffer.from([0xff, 0x61]),
+  ];
+  for (let i = 0; i < 2000; i++) {
+    const length = random.int(0, 40);
+    // Mostly ASCII, sometimes any byte (invalid UTF-8 included), at every length around the short cut.
+    const ascii = random.next() < 0.7;
+    cases.push(Buffer.from(Array.from({ length }, () => (ascii ? random.int(0, 127) : random.int(0, 255)))));
+  }
+  for (const bytes of cases) {
+    const buf = Buffer.concat([Buffer.from([0xc3, 7]), bytes, Buffer.from([0xa9, 0x80])]);
+    for (const kind of ['string', 'int', 'long', 'bytes'] as const) {
+      const read = (f: () => unknown) => {
+        try {
+          return { value: f() };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      };
+      assert.deepStrictEqual(
+        read(() => decodeRawKeyAt(kind, buf, 2, 2 + bytes.length, 'orders')),
+        read(() => decodeRawKey(kind, bytes, 'orders')),
+        `${kind} ${bytes.toString('hex')}`,
+      );
+    }
+  }
+  // A bytes key is its own copy: it does not keep the batch it came from.
+  const batch = Buffer.from('..key..');
+  const key = decodeRawKeyAt('bytes', batch, 2, 5, 't') as Buffer;
+  batch.fill(0);
+  assert.equal(key.toString(), 'key');
 });
