@@ -645,8 +645,9 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     try {
       reader = new RecordReader(copy ? Buffer.from(p.records) : p.records, {
         minOffset: state.fetchOffset!,
-        abortedTransactions:
-          this.settings.isolationLevel === 'read_committed' ? p.abortedTransactions : undefined,
+        ...(this.settings.isolationLevel === 'read_committed'
+          ? { abortedTransactions: p.abortedTransactions }
+          : {}),
       });
     } catch (err) {
       this.corrupt(state, err, state.fetchOffset!);
@@ -667,7 +668,14 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
       new ConsumerError(
         'CONSUMER_CORRUPT_BATCH',
         `${state.topic}-${state.partition} at offset ${offset}: ${(err as Error).message}`,
-        { cause: err, context: { topic: state.topic, partition: state.partition, offset } },
+        {
+          cause: err,
+          context: {
+            topic: state.topic,
+            partition: state.partition,
+            ...(offset !== undefined ? { offset } : {}),
+          },
+        },
       ),
     );
   }

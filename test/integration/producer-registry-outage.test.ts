@@ -91,7 +91,12 @@ test('after warm-up, the registry stopped for 30 s costs zero failed sends', asy
     assert.equal(registry.stats().httpRequests, requestsBefore, 'and none asked for it');
     back = await RegistryProxy.start(cluster.registryUrl, port);
     await producer.send(name, { key: 'k', value: { id: -1, name: 'after' } });
-    const records = await readTopic(cluster.brokers, name, (_, all) => all.length >= sends.length + 2, 60_000);
+    const records = await readTopic(
+      cluster.brokers,
+      name,
+      (_, all) => all.length >= sends.length + 2,
+      60_000,
+    );
     assert.equal(records.length, sends.length + 2);
     process.stdout.write(
       `registry outage: ${sends.length} records sent in ${outageMs / 1000} s without a registry, 0 failed\n`,
