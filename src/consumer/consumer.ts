@@ -216,8 +216,9 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private rebalancing = false;
   /** A `run` handler is running. */
   private handlerRunning = false;
-  /** Marks the running handler's records finished. */
-  private handlingDone: (() => void) | undefined;
+  /** The running handler's partition, and the offset of the last record it was given. */
+  private handling: PartitionState | undefined;
+  private handlingLast = 0;
   /** During the synchronous part of a `run` handler's call: a close() then comes from the handler. */
   private inHandlerCall = false;
   /** Resolved when a `run` handler returns (made when close waits for one). */
@@ -944,26 +945,21 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (typeof handlers?.eachRecord !== 'function' && typeof handlers?.eachBatch !== 'function') {
       throw new OptionsError('handlers', 'run needs eachRecord or eachBatch');
     }
-    const eachRecord = handlers.eachRecord;
+    const { eachRecord, eachBatch } = handlers;
     for (;;) {
+      const polled = this.poll();
+      const first = polled instanceof Promise ? await polled : polled;
+      if (!first) return;
+      const state = this.takenFrom!;
       if (eachRecord) {
-        const polled = this.poll();
-        const record = polled instanceof Promise ? await polled : polled;
-        if (!record) return;
-        const state = this.takenFrom!;
-        const handled = this.handle(
-          () => eachRecord(record),
-          () => this.finish(state, record.offset),
-        );
+        const handled = this.invoke(eachRecord, first, state, first.offset);
         if (handled !== undefined) await handled;
         continue;
       }
-      const polledFirst = this.poll();
-      const first = polledFirst instanceof Promise ? await polledFirst : polledFirst;
-      if (!first) return;
       const records = [first];
+      // The offset of the last record the batch covers: handed out, or skipped by onDecodeError.
+      let last = first.offset;
       // The rest of what is already fetched for this partition, decoded, up to maxPollRecords.
-      const state = this.takenFrom!;
       while (records.length < this.settings.maxPollRecords && !this.closed && this.hasRecord(state)) {
         let record = this.decodeNow(state);
         if (record === undefined) {
@@ -974,57 +970,74 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
           if (record === undefined) {
             reader.consume();
             state.position = reader.offset + 1;
+            last = reader.offset;
             continue;
           }
         }
         this.handOut(state);
         records.push(record);
+        last = record.offset;
       }
-      const handled = this.handle(
-        () => handlers.eachBatch!({ topic: state.topic, partition: state.partition, records }),
-        () => this.finish(state, records[records.length - 1]!.offset),
+      const handled = this.invoke(
+        eachBatch!,
+        { topic: state.topic, partition: state.partition, records },
+        state,
+        last,
       );
       if (handled !== undefined) await handled;
     }
   }
 
   /**
-   * Runs a `run` handler; `finished` marks its records finished once it returns, before anyone waiting
-   * for the handler (a rebalance, close) looks again. A promise only when the handler returns one.
+   * Calls a `run` handler with its argument (no closure per record). Its records, up to `last` in
+   * `state`, are finished once it returns, before anyone waiting for the handler (a rebalance, close)
+   * looks again. A promise only when the handler returns one.
    */
-  private handle(handler: () => void | Promise<void>, finished: () => void): void | Promise<void> {
+  private invoke<A>(
+    handler: (arg: A) => void | Promise<void>,
+    arg: A,
+    state: PartitionState,
+    last: number,
+  ): void | Promise<void> {
     this.handlerRunning = true;
-    this.handlingDone = finished;
+    this.handling = state;
+    this.handlingLast = last;
     this.inHandlerCall = true;
     let result: void | Promise<void>;
     try {
-      result = handler();
+      result = handler(arg);
     } catch (err) {
+      this.inHandlerCall = false;
       this.handlerEnded();
       throw err;
-    } finally {
-      this.inHandlerCall = false;
     }
+    this.inHandlerCall = false;
     if (result === undefined || typeof (result as { then?: unknown }).then !== 'function') {
-      finished();
-      this.handlerEnded();
+      this.handlerFinished();
       return;
     }
-    return Promise.resolve(result).then(
-      () => {
-        finished();
-        this.handlerEnded();
-      },
-      (err: unknown) => {
-        this.handlerEnded();
-        throw err;
-      },
+    return (result instanceof Promise ? result : Promise.resolve(result)).then(
+      this.onHandlerDone,
+      this.onHandlerFailed,
     );
+  }
+
+  private readonly onHandlerDone = (): void => this.handlerFinished();
+  private readonly onHandlerFailed = (err: unknown): never => {
+    this.handlerEnded();
+    throw err;
+  };
+
+  /** The running handler returned: its records are finished. */
+  private handlerFinished(): void {
+    const state = this.handling;
+    if (state !== undefined) this.finish(state, this.handlingLast);
+    this.handlerEnded();
   }
 
   private handlerEnded(): void {
     this.handlerRunning = false;
-    this.handlingDone = undefined;
+    this.handling = undefined;
     this.handBack();
     const done = this.handlerDone;
     if (done !== undefined) {
@@ -1042,7 +1055,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
    */
   private async handlerReturned(fromHandler: boolean, timeoutMs: number): Promise<void> {
     if (fromHandler) {
-      this.handlingDone?.();
+      if (this.handling !== undefined) this.finish(this.handling, this.handlingLast);
       return;
     }
     const deadline = Date.now() + timeoutMs;

@@ -39,7 +39,13 @@ export interface RawRecord {
 function headersOf(reader: RecordReader): Readonly<Record<string, Buffer>> {
   if (reader.headerCount === 0) return NO_HEADERS;
   const headers: Record<string, Buffer> = {};
-  for (const h of reader.headers(true)) headers[h.key] = h.value ?? Buffer.alloc(0);
+  for (const h of reader.headers(true)) {
+    const value = h.value ?? Buffer.alloc(0);
+    // A header named __proto__ is a header, not the object's prototype.
+    if (h.key === '__proto__')
+      Object.defineProperty(headers, h.key, { value, enumerable: true, writable: true, configurable: true });
+    else headers[h.key] = value;
+  }
   return headers;
 }
 

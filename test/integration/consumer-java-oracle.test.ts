@@ -127,6 +127,8 @@ test("records Java's producer wrote (every codec, transactions committed and abo
               ['trace-id', Buffer.from(`t-${id}`)],
               ['empty', Buffer.alloc(0)],
               ['bin', Buffer.from([0, 255, id & 0xff])],
+              // A header name that is special to JavaScript objects, and still just a header.
+              ...(id % 5 === 1 ? [['__proto__', Buffer.from('p')] as const] : []),
             ],
     };
     const value =
