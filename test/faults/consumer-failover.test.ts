@@ -3,7 +3,7 @@
  * group of three reads a keyed topic while one member is SIGKILLed and restarted, another joins late
  * and the leader of a partition is SIGKILLed. Nothing is lost, each member reads each partition in
  * offset order, and only the killed member's records after its last commit are read twice. Members
- * that only ever close cleanly read nothing twice. Sizes: FAULT_RECORDS (default 30,000 in `npm test`;
+ * that only ever close cleanly read nothing twice. Sizes: FAULT_RECORDS (default 10,000 in `npm test`;
  * `npm run test:faults` 100,000; FAULT_RECORDS=1000000 the full run).
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { uniqueName } from '../support/cluster.js';
 import { faultRecords, stream, useFaultCluster, type FaultCluster } from '../support/faults.js';
 import { outOfOrder, placeOf, readers, startReader, until, type Reader } from '../support/group-readers.js';
 
-const RECORDS = faultRecords(30_000);
+const RECORDS = faultRecords(10_000);
 const faultCluster = useFaultCluster(3);
 after(() => {
   for (const child of readers) child.kill('SIGKILL');
