@@ -137,6 +137,7 @@ export type {
   ConsumerErrorCode,
   ConsumerErrorContext,
   ConsumerOptions,
+  CloseOptions,
   ConsumerRecord,
   ConsumerSettings,
   ConsumerStats,

@@ -96,6 +96,16 @@ export interface ConsumerOptions<M extends TopicMapShape> extends ConsumerSettin
   readonly kafka?: Omit<KafkaConfig, 'brokers' | 'clientId' | 'logLevel'>;
 }
 
+/** Java's `close(Duration)`. */
+export interface CloseOptions {
+  /**
+   * How long close waits for a running `run` handler to return before it commits what is finished
+   * and leaves the group (default 30000, Java's default close timeout); a record still in the handler
+   * then is not committed, so the group reads it again.
+   */
+  readonly timeoutMs?: number;
+}
+
 export interface EachBatchPayload<M extends TopicMapShape> {
   readonly topic: keyof M & string;
   readonly partition: number;
@@ -149,8 +159,11 @@ export interface Consumer<M extends TopicMapShape> extends AsyncIterable<Consume
    */
   groupMetadata(): GroupMetadata;
   stats(): ConsumerStats;
-  /** Stops fetching, commits what was finished (with auto-commit), leaves the group, disconnects. */
-  close(): Promise<void>;
+  /**
+   * Stops fetching, waits for a running `run` handler (up to `timeoutMs`), commits what was finished
+   * (with auto-commit), leaves the group, disconnects.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 export type { ConsumerConnection } from '../kafka/consumer-bridge.js';
@@ -1319,11 +1332,17 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
   private closing: Promise<void> | undefined;
 
   /** Every call waits for the one close. */
-  close(): Promise<void> {
-    return (this.closing ??= this.shutDown(this.inHandlerCall));
+  close(options: CloseOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? CLOSE_WAIT_MS;
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(
+        new OptionsError('timeoutMs', `must be a number of milliseconds ≥ 0, got ${timeoutMs}`),
+      );
+    }
+    return (this.closing ??= this.shutDown(this.inHandlerCall, timeoutMs));
   }
 
-  private async shutDown(fromHandler: boolean): Promise<void> {
+  private async shutDown(fromHandler: boolean, timeoutMs: number): Promise<void> {
     this.closed = true;
     clearTimeout(this.commitTimer);
     this.groupStop.resolve();
@@ -1332,7 +1351,7 @@ class AvrokitConsumer<M extends TopicMapShape> implements Consumer<M> {
     if (!this.connected) return;
     try {
       await this.fetchLoopRunning;
-      await this.handlerReturned(fromHandler, CLOSE_WAIT_MS);
+      await this.handlerReturned(fromHandler, timeoutMs);
       if (this.settings.enableAutoCommit && this.options.groupId !== undefined) {
         await this.commitFinished().catch(() => {});
       }

@@ -3,6 +3,7 @@ export { deadLetterOf, deadLetterSchema, type DeadLetter } from './dead-letter.j
 export type {
   Consumer,
   ConsumerOptions,
+  CloseOptions,
   ConsumerRecord,
   ConsumerStats,
   DecodeErrorAction,
