@@ -21,6 +21,7 @@ import {
 } from '../../src/index.js';
 import { brokerOffer, offersConsumerGroupProtocol } from '../support/api-versions.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
+import { until } from '../support/until.js';
 import { startJavaGroupMember, type JavaGroupMember } from '../support/java-group-member.js';
 
 const cluster = testCluster();
@@ -59,13 +60,6 @@ async function createTopic(prefix: string, partitions: number): Promise<string> 
   const name = uniqueName(prefix);
   await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
   return name;
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 12_000) throw new Error(`gave up waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {

@@ -14,6 +14,7 @@ import { ensureKafka } from '../../src/stack/artifacts.js';
 import { resolveStackOptions } from '../../src/stack/options.js';
 import { findJava, findMaven } from '../../src/stack/toolchain.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
+import { until } from '../support/until.js';
 
 const cluster = testCluster();
 const registry = new SchemaRegistry({ url: cluster.registryUrl });
@@ -65,13 +66,6 @@ public class GroupMember {
   }
 }
 `;
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 12_000) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('a Java consumer and an avrokit consumer in one group split the partitions (range) and each reads its own', async () => {
   const topic = uniqueName('consume-java-group');

@@ -18,6 +18,7 @@ import {
   type Topics,
 } from '../../src/index.js';
 import { testCluster, uniqueName } from '../support/cluster.js';
+import { until } from '../support/until.js';
 
 const cluster = testCluster();
 const kafka = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING, clientId: 'avrokit-tests' });
@@ -105,14 +106,6 @@ async function take<M extends TopicMapShape>(c: Consumer<M>, count: number): Pro
     if (out.length >= count) break;
   }
   return out;
-}
-
-/** Waits until `condition` holds, checking after each turn of the event loop's timers. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 12_000) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 test('records sent by the producer in every codec are read back typed, at their offsets, with headers and tombstones', async () => {

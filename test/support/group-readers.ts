@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from './typescript.js';
 
+export { until } from './until.js';
+
 /** A consumer child (test/support/consumer-child.ts) and what it has written so far. */
 export interface Reader {
   readonly child: ChildProcess;
@@ -58,15 +60,6 @@ export function startReader(options: ReaderOptions): Reader {
 
 /** `partition offset` of a reader's line: where the record is. */
 export const placeOf = (line: string): string => line.slice(0, line.indexOf(' ', line.indexOf(' ') + 1));
-
-/** Waits until `condition` holds, looking every 10 ms, for at most `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 300_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Each reader saw each partition's records in offset order; returns the first violation, if any. */
 export function outOfOrder(all: readonly Reader[]): string | undefined {
