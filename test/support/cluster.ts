@@ -118,7 +118,6 @@ export async function readTopic(
             next.set(p.partition, batch.lastOffset + 1);
             if (batch.isControl) continue;
             for (const r of batch.records) {
-              if (r.offset < from) continue;
               const record = { partition: p.partition, offset: r.offset, key: r.key, value: r.value! };
               records.push(record);
               if (done(record, records)) return records;
