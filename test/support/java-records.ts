@@ -2,6 +2,7 @@ import { ensureKafka } from '../../src/stack/artifacts.js';
 import { resolveStackOptions } from '../../src/stack/options.js';
 import { findMaven } from '../../src/stack/toolchain.js';
 import { runJavaSource } from './java.js';
+import { token } from './kafka-oracle.js';
 
 /**
  * Kafka's Java producer and consumer (kafka-clients, the stack's version) against a real broker: the
@@ -106,12 +107,11 @@ export interface JavaRecord {
   readonly headers: readonly (readonly [string, Buffer | null])[];
 }
 
-export const token = (b: Buffer | null): string => (b === null ? '-' : `x${b.toString('hex')}`);
 const fromToken = (t: string): Buffer | null => (t === '-' ? null : Buffer.from(t.slice(1), 'hex'));
 
 /** A send command for {@link runJavaRecords}. */
 export function sendCommand(topic: string, record: Omit<JavaRecord, 'offset'>): string {
-  const headers = record.headers.flatMap(([k, v]) => [token(Buffer.from(k)), token(v)]);
+  const headers = record.headers.flatMap(([k, v]) => [token(k), token(v)]);
   return [
     'send',
     topic,
