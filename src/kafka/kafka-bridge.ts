@@ -24,6 +24,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import metadataRequests from 'kafkajs/src/protocol/requests/metadata/index.js';
 import { isFlexible, type ApiSpec } from './api-spec.js';
+import { API_VERSIONS, decodeApiVersionsResponse, encodeApiVersionsRequest } from './api-versions-request.js';
+import { brokerError } from './broker-errors.js';
 import { ProtocolReader } from './protocol-reader.js';
 import { checkTlsHandshake } from './security.js';
 
@@ -128,7 +130,8 @@ function clusterFactory(kafka: Kafka): ClusterFactory {
  * Sends one request's body over a kafkajs broker connection and decodes the answer. kafkajs writes the
  * request header v1 and reads the correlation id; for a flexible version the header is v2 (v1 plus an
  * empty tagged-field section, one 0x00 byte before the body) and the response header v1 (its tagged
- * fields after the correlation id), which this adds and skips, so codecs see bodies only.
+ * fields after the correlation id), which this adds and skips, so codecs see bodies only — except
+ * with `responseHeaderTags` false: ApiVersions answers with header v0 in every version.
  */
 function sendRequest<T>(
   broker: KafkajsBroker,
@@ -141,6 +144,8 @@ function sendRequest<T>(
     readonly decode: (payload: Buffer) => T;
     readonly expectResponse: boolean;
     readonly timeoutMs: number;
+    /** Whether a flexible version's response header has tagged fields (default true; ApiVersions: false). */
+    readonly responseHeaderTags?: boolean;
   },
 ): Promise<T> {
   const payload = request.flexible ? Buffer.concat([Buffer.from([0]), request.body]) : request.body;
@@ -155,7 +160,8 @@ function sendRequest<T>(
     },
     response: {
       decode: (bytes) => {
-        if (!request.flexible) return Promise.resolve(request.decode(bytes));
+        if (!request.flexible || request.responseHeaderTags === false)
+          return Promise.resolve(request.decode(bytes));
         const header = new ProtocolReader(bytes, `${request.apiName} response header`);
         header.taggedFields('response header');
         return Promise.resolve(request.decode(bytes.subarray(header.pos)));
@@ -432,6 +438,40 @@ export class KafkaBridge implements ClusterConnection {
     if (!range || version === undefined || version < Math.max(api.minVersion, range.minVersion))
       throw new UnsupportedApiError(api, nodeId, range);
     return version;
+  }
+
+  /**
+   * The cluster's finalized feature levels (KIP-584) as this broker knows them — feature name to max
+   * version level, e.g. `transaction.version` 2 for KIP-890's transactions — and their epoch (-1n:
+   * unknown). kafkajs' own ApiVersions (v0–v2) drops them, so this asks ApiVersions v3/v4 again over
+   * the broker's connection; its answer's header has no tagged fields, whatever the version.
+   */
+  async finalizedFeatures(nodeId: number): Promise<{ epoch: bigint; features: ReadonlyMap<string, number> }> {
+    const version = await this.apiVersion(nodeId, API_VERSIONS);
+    const broker = await this.cluster.findBroker({ nodeId });
+    const answer = await sendRequest(broker, {
+      apiKey: API_VERSIONS.key,
+      apiName: API_VERSIONS.name,
+      version,
+      flexible: isFlexible(API_VERSIONS, version),
+      // src carries no release number; "unknown" is what Java's client sends when it cannot tell its own.
+      body: encodeApiVersionsRequest(version, {
+        clientSoftwareName: 'avrokit',
+        clientSoftwareVersion: 'unknown',
+      }),
+      decode: (payload) => decodeApiVersionsResponse(version, payload),
+      expectResponse: true,
+      timeoutMs: this.requestTimeoutMs,
+      responseHeaderTags: false,
+    });
+    if (answer.errorCode !== 0) {
+      throw new Error(
+        `ApiVersions v${version} to broker ${nodeId} failed: ${brokerError(answer.errorCode).name}`,
+      );
+    }
+    const features = new Map<string, number>();
+    for (const [name, level] of answer.finalizedFeatures) features.set(name, level.maxVersionLevel);
+    return { epoch: answer.finalizedFeaturesEpoch, features };
   }
 
   /**
