@@ -22,6 +22,13 @@ export const UNKNOWN_TOPIC_OR_PARTITION = 3;
 export const REQUEST_TIMED_OUT = 7;
 export const NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20;
 export const INVALID_PRODUCER_EPOCH = 47;
+export const INVALID_TXN_STATE = 48;
+export const INVALID_PRODUCER_ID_MAPPING = 49;
+export const CONCURRENT_TRANSACTIONS = 51;
+export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53;
+export const OPERATION_NOT_ATTEMPTED = 55;
+export const PRODUCER_FENCED = 90;
+export const TRANSACTION_ABORTABLE = 120;
 // The group coordinator's answers (JoinGroup, SyncGroup, Heartbeat, OffsetCommit, ConsumerGroupHeartbeat, …).
 export const COORDINATOR_LOAD_IN_PROGRESS = 14;
 export const COORDINATOR_NOT_AVAILABLE = 15;
@@ -77,7 +84,16 @@ const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
   [OUT_OF_ORDER_SEQUENCE_NUMBER]: { name: 'OUT_OF_ORDER_SEQUENCE_NUMBER', retriable: false },
   [DUPLICATE_SEQUENCE_NUMBER]: { name: 'DUPLICATE_SEQUENCE_NUMBER', retriable: false },
   [INVALID_PRODUCER_EPOCH]: { name: 'INVALID_PRODUCER_EPOCH', retriable: false },
-  53: { name: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', retriable: false },
+  [INVALID_TXN_STATE]: { name: 'INVALID_TXN_STATE', retriable: false },
+  [INVALID_PRODUCER_ID_MAPPING]: { name: 'INVALID_PRODUCER_ID_MAPPING', retriable: false },
+  50: { name: 'INVALID_TRANSACTION_TIMEOUT', retriable: false },
+  [CONCURRENT_TRANSACTIONS]: { name: 'CONCURRENT_TRANSACTIONS', retriable: true },
+  52: { name: 'TRANSACTION_COORDINATOR_FENCED', retriable: false },
+  [TRANSACTIONAL_ID_AUTHORIZATION_FAILED]: {
+    name: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+    retriable: false,
+  },
+  [OPERATION_NOT_ATTEMPTED]: { name: 'OPERATION_NOT_ATTEMPTED', retriable: false },
   56: { name: 'KAFKA_STORAGE_ERROR', retriable: true, staleMetadata: true },
   69: { name: 'GROUP_ID_NOT_FOUND', retriable: false },
   [UNKNOWN_PRODUCER_ID]: { name: 'UNKNOWN_PRODUCER_ID', retriable: false },
@@ -89,12 +105,13 @@ const TABLE: Readonly<Record<number, BrokerErrorInfo>> = {
   87: { name: 'INVALID_RECORD', retriable: false },
   [UNSTABLE_OFFSET_COMMIT]: { name: 'UNSTABLE_OFFSET_COMMIT', retriable: true },
   89: { name: 'THROTTLING_QUOTA_EXCEEDED', retriable: true },
-  90: { name: 'PRODUCER_FENCED', retriable: false },
+  [PRODUCER_FENCED]: { name: 'PRODUCER_FENCED', retriable: false },
   100: { name: 'UNKNOWN_TOPIC_ID', retriable: true },
   [FENCED_MEMBER_EPOCH]: { name: 'FENCED_MEMBER_EPOCH', retriable: false },
   [UNRELEASED_INSTANCE_ID]: { name: 'UNRELEASED_INSTANCE_ID', retriable: false },
   112: { name: 'UNSUPPORTED_ASSIGNOR', retriable: false },
   [STALE_MEMBER_EPOCH]: { name: 'STALE_MEMBER_EPOCH', retriable: false },
+  [TRANSACTION_ABORTABLE]: { name: 'TRANSACTION_ABORTABLE', retriable: false },
 };
 
 /** What the Java client makes of an error code; an unknown code is not retriable. */

@@ -100,7 +100,8 @@ interface KafkajsCluster {
   disconnect(): Promise<void>;
   findBroker(query: { nodeId: number | string }): Promise<KafkajsBroker>;
   findControllerBroker(): Promise<KafkajsBroker>;
-  findGroupCoordinator(query: { groupId: string }): Promise<KafkajsBroker>;
+  /** coordinatorType 1: the transaction coordinator of a transactional id (kafkajs' COORDINATOR_TYPES). */
+  findGroupCoordinator(query: { groupId: string; coordinatorType?: 0 | 1 }): Promise<KafkajsBroker>;
   readonly brokerPool: {
     /** The last Metadata answer (kafkajs keeps it to find brokers and the controller). */
     readonly metadata?: MetadataAnswer | null;
@@ -424,6 +425,18 @@ export class KafkaBridge implements ClusterConnection {
   async findCoordinator(groupId: string): Promise<number> {
     const broker = await this.cluster.findGroupCoordinator({ groupId });
     if (broker.nodeId === undefined) throw new Error(`the coordinator of group ${groupId} has no node id`);
+    return broker.nodeId;
+  }
+
+  /**
+   * The node id of a transactional id's transaction coordinator (FindCoordinator with key type 1),
+   * through kafkajs, which retries a coordinator still loading.
+   */
+  async findTransactionCoordinator(transactionalId: string): Promise<number> {
+    const broker = await this.cluster.findGroupCoordinator({ groupId: transactionalId, coordinatorType: 1 });
+    if (broker.nodeId === undefined) {
+      throw new Error(`the transaction coordinator of ${transactionalId} has no node id`);
+    }
     return broker.nodeId;
   }
 

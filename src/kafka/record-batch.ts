@@ -285,6 +285,9 @@ export class RecordBatchBuilder {
   }
 }
 
+/** Batch attribute bit 4: the batch belongs to a transaction. */
+const TRANSACTIONAL_FLAG = 0x10;
+
 /** A closed batch: wire bytes plus the producer state idempotence rewrites. */
 export class ClosedRecordBatch {
   /** @internal Built by {@link RecordBatchBuilder.close}. */
@@ -305,8 +308,20 @@ export class ClosedRecordBatch {
    * assigns these when the batch is drained, not when it is built, and a retried batch keeps them —
    * unless the producer id is reset, when it is called again.
    */
-  setProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  setProducerState(
+    producerId: bigint,
+    producerEpoch: number,
+    baseSequence: number,
+    transactional = false,
+  ): void {
     const buf = this.buffer;
+    // Attribute bit 4 marks a transaction's batch: the broker keeps it from read_committed consumers
+    // until the transaction's marker, and (KIP-890) adds the partition to the transaction.
+    const attributes = buf.readInt16BE(ATTRIBUTES_OFFSET);
+    buf.writeInt16BE(
+      transactional ? attributes | TRANSACTIONAL_FLAG : attributes & ~TRANSACTIONAL_FLAG,
+      ATTRIBUTES_OFFSET,
+    );
     buf.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET);
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);

@@ -65,6 +65,8 @@ export class PartitionSequences {
  *   numbered until the batches after it tell whether it was written.
  */
 export class ProducerIdentity {
+  /** A transactional producer's batches carry the transactional attribute. */
+  transactional = false;
   producerId = -1n;
   producerEpoch = -1;
   private readonly partitions = new Map<PartitionQueue, PartitionSequences>();
@@ -89,6 +91,21 @@ export class ProducerIdentity {
     this.producerEpoch = producerEpoch;
     this.idRequired = false;
     this.rewritePending();
+  }
+
+  /**
+   * A transactional producer's id and epoch from its coordinator (InitProducerId, or EndTxn under
+   * KIP-890, which bumps the epoch at every transaction's end): every partition's sequences start
+   * again at 0. Nothing of the old epoch is unfinished then — commit and abort wait for every batch —
+   * and a bump this producer asked for is the coordinator's business, so it is dropped.
+   */
+  startOver(producerId: bigint, producerEpoch: number): void {
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.idRequired = false;
+    this.epochBumpRequired = false;
+    this.toRewrite.clear();
+    for (const sequences of this.partitions.values()) this.restart(sequences);
   }
 
   /**
@@ -123,7 +140,12 @@ export class ProducerIdentity {
       sequences.nextSequence = nextAfter(sequences.nextSequence, batch.recordCount);
       sequences.add(batch);
     }
-    batch.closed.setProducerState(batch.producerId, batch.producerEpoch, batch.baseSequence);
+    batch.closed.setProducerState(
+      batch.producerId,
+      batch.producerEpoch,
+      batch.baseSequence,
+      this.transactional,
+    );
   }
 
   /** The broker wrote the batch. */

@@ -15,14 +15,28 @@ import { ProducerIdentity } from './producer-identity.js';
 import type { TlsOptions } from '../tls.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
 import { Sender } from './sender.js';
-import { resolveSettings, type ProducerSettings, type ResolvedSettings } from './settings.js';
+import {
+  resolveSettings,
+  resolveTransactionSettings,
+  type ProducerSettings,
+  type ResolvedSettings,
+  type TransactionSettings,
+} from './settings.js';
+import {
+  TransactionManager,
+  type TransactionBridge,
+  type TransactionGroupMetadata,
+  type TransactionOffset,
+} from './transaction-manager.js';
 
 export type { Partitioner, PartitionerContext } from './partitioner.js';
 export type { ProducerRecord } from './record.js';
 
+export type { TransactionGroupMetadata, TransactionOffset } from './transaction-manager.js';
+
 export type SendCallback = DeliveryCallback;
 
-export interface ProducerOptions<M extends TopicMapShape> extends ProducerSettings {
+export interface ProducerOptions<M extends TopicMapShape> extends ProducerSettings, TransactionSettings {
   /** Bootstrap brokers, `host:port`. */
   readonly brokers: readonly string[];
   readonly registry: SchemaRegistry;
@@ -88,6 +102,61 @@ export interface Producer<M extends TopicMapShape> {
   stats(): ProducerStats;
 }
 
+/**
+ * A consumer whose positions a transaction commits (avrokit's Consumer is one): the group member it
+ * is, what it owns, and the offset after the last record it handed out of each partition.
+ */
+export interface TransactionOffsetSource {
+  groupMetadata(): TransactionGroupMetadata;
+  assignment(): readonly { readonly topic: string; readonly partition: number }[];
+  position(topic: string, partition: number): number | undefined;
+}
+
+/** The open transaction `transaction(fn)` hands to its function. */
+export interface Transaction<M extends TopicMapShape> {
+  /** The producer's `send`, in its three forms, for a record of this transaction. */
+  send<T extends keyof M & string>(
+    topic: T,
+    record: ProducerRecord<M[T]['key'], M[T]['value']>,
+  ): Promise<RecordMetadata>;
+  send<T extends keyof M & string>(
+    topic: T,
+    record: ProducerRecord<M[T]['key'], M[T]['value']>,
+    callback: SendCallback,
+  ): void;
+  /**
+   * Commits the consumer's positions (every partition it owns, up to the last record it handed out)
+   * for its group with this transaction: the consume-transform-produce step of exactly-once.
+   */
+  sendOffsets(consumer: TransactionOffsetSource): Promise<void>;
+  /** Commits these offsets (the next offset to read) for this group member with the transaction. */
+  sendOffsets(offsets: readonly TransactionOffset[], group: TransactionGroupMetadata): Promise<void>;
+}
+
+/**
+ * A producer with a `transactionalId` (docs/transactions.md): records are sent inside transactions,
+ * which a read_committed consumer sees whole or not at all. The calls are Java's.
+ */
+export interface TransactionalProducer<M extends TopicMapShape> extends Producer<M> {
+  readonly transactionalId: string;
+  /** Opens a transaction (local: the coordinator hears of it with its first record or offsets). */
+  beginTransaction(): void;
+  /** Flushes, then commits. After an abortable error it fails with it: abort instead. */
+  commitTransaction(): Promise<void>;
+  /** Drops what was not sent, waits for what was, aborts: read_committed consumers never see it. */
+  abortTransaction(): Promise<void>;
+  /** Commits a consumer group's offsets with the transaction (TxnOffsetCommit). */
+  sendOffsetsToTransaction(
+    offsets: readonly TransactionOffset[],
+    groupMetadata: TransactionGroupMetadata,
+  ): Promise<void>;
+  /**
+   * Runs `fn` in a transaction: commits when it returns (resolving to its value), aborts when it
+   * throws or the commit fails with an abortable error (rejecting with that error).
+   */
+  transaction<R>(fn: (transaction: Transaction<M>) => R | Promise<R>): Promise<R>;
+}
+
 const ACKS = { 0: 0, 1: 1, all: -1 } as const;
 
 /** `tls` and `sasl` as kafkajs takes them; kafkajs' own `ssl`/`sasl` in `kafka` are refused beside them. */
@@ -134,8 +203,10 @@ interface Serialized {
   readonly value: Buffer;
 }
 
-class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
+class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<M> {
   private readonly settings: ResolvedSettings;
+  /** Present when the producer has a transactionalId. */
+  private readonly txn: TransactionManager | undefined;
   private readonly bridge: ClusterConnection;
   private readonly serde: AvroSerde;
   private readonly pool: BufferPool;
@@ -195,6 +266,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       throw new OptionsError('partitioner', 'must be a function (context) => partition');
     }
     const settings = (this.settings = resolveSettings(options));
+    const transactional = resolveTransactionSettings(options, settings);
     // Checked here, not first on connect, so a mistake fails where the options are written.
     securityOf(options);
     this.topics = options.topics as unknown as Readonly<Record<string, TopicBinding>>;
@@ -214,10 +286,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         this.sender.wakeup();
       },
     });
+    const identity = settings.idempotent ? new ProducerIdentity() : undefined;
     this.sender = new Sender(
       this.bridge,
       this.accumulator,
-      settings.idempotent ? new ProducerIdentity() : undefined,
+      identity,
       {
         acks: ACKS[settings.acks],
         requestTimeoutMs: settings.requestTimeoutMs,
@@ -234,6 +307,36 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
         failed: (batch, error, recordErrors) => this.batchFailed(batch, error, recordErrors),
       },
     );
+    if (transactional && identity) {
+      if (!isTransactionBridge(this.bridge)) {
+        throw new OptionsError('transactionalId', 'this cluster connection cannot run transactions');
+      }
+      this.txn = new TransactionManager(
+        this.bridge,
+        identity,
+        {
+          ...transactional,
+          requestTimeoutMs: settings.requestTimeoutMs,
+          retryBackoffMs: settings.retryBackoffMs,
+          retryBackoffMaxMs: settings.retryBackoffMaxMs,
+          maxBlockMs: settings.maxBlockMs,
+        },
+        {
+          flush: () => this.flush(),
+          abortUndrained: (error) => this.sender.abortUndrained(error),
+          wakeSender: () => this.sender.wakeup(),
+          fatal: (error) => {
+            this.sender.fatalError = error;
+            this.sender.wakeup();
+          },
+        },
+      );
+      this.sender.useTransactions(this.txn);
+    }
+  }
+
+  get transactionalId(): string {
+    return this.transactions().transactionalId;
   }
 
   async connect(): Promise<void> {
@@ -242,6 +345,79 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
       throw err instanceof ProducerError ? err : fromKafkaJs(err, { brokers: this.brokers });
     });
     this.connected = true;
+    // Java's initTransactions: an id and epoch from the coordinator, fencing an older instance.
+    if (this.txn && this.txn.state === 'uninitialized') await this.txn.initTransactions();
+  }
+
+  // ---- transactions (docs/transactions.md) --------------------------------------------------------
+
+  beginTransaction(): void {
+    this.transactions().beginTransaction();
+  }
+
+  commitTransaction(): Promise<void> {
+    const txn = this.transactions();
+    return Promise.resolve().then(() => txn.commitTransaction());
+  }
+
+  abortTransaction(): Promise<void> {
+    const txn = this.transactions();
+    return Promise.resolve().then(() => txn.abortTransaction());
+  }
+
+  sendOffsetsToTransaction(
+    offsets: readonly TransactionOffset[],
+    groupMetadata: TransactionGroupMetadata,
+  ): Promise<void> {
+    const txn = this.transactions();
+    return Promise.resolve().then(() => txn.sendOffsetsToTransaction(offsets, groupMetadata));
+  }
+
+  async transaction<R>(fn: (transaction: Transaction<M>) => R | Promise<R>): Promise<R> {
+    const txn = this.transactions();
+    txn.beginTransaction();
+    const scope = {
+      send: this.send.bind(this),
+      sendOffsets: (
+        source: TransactionOffsetSource | readonly TransactionOffset[],
+        group?: TransactionGroupMetadata,
+      ): Promise<void> => {
+        if (Array.isArray(source)) {
+          if (!group) throw new OptionsError('group', 'sendOffsets(offsets, group) needs the group metadata');
+          return this.sendOffsetsToTransaction(source, group);
+        }
+        const consumer = source as TransactionOffsetSource;
+        const offsets: TransactionOffset[] = [];
+        for (const { topic, partition } of consumer.assignment()) {
+          const offset = consumer.position(topic, partition);
+          if (offset !== undefined) offsets.push({ topic, partition, offset });
+        }
+        return this.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      },
+    } as Transaction<M>;
+    try {
+      const result = await fn(scope);
+      await txn.commitTransaction();
+      return result;
+    } catch (err) {
+      // A commit that timed out is still under way (call commitTransaction again); a fatal error
+      // leaves nothing to abort. Anything else aborts, and the caller gets the error that caused it.
+      if (txn.state === 'inTransaction' || txn.state === 'abortableError') {
+        await txn.abortTransaction().catch(() => {});
+      }
+      throw err;
+    }
+  }
+
+  private transactions(): TransactionManager {
+    if (!this.txn) {
+      throw new ProducerError(
+        'PRODUCER_INVALID_TXN_STATE',
+        'this producer has no transactionalId: transactions need createProducer({ transactionalId })',
+        {},
+      );
+    }
+    return this.txn;
   }
 
   send<T extends keyof M & string>(
@@ -263,6 +439,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     try {
       if (this.closing) throw this.closedError();
       if (this.sender.fatalError) throw this.sender.fatalError;
+      this.txn?.checkSend();
       if (!this.connected) {
         throw new ProducerError('PRODUCER_CLOSED', 'the producer is not connected: call connect() first', {
           context: { topic },
@@ -323,9 +500,15 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
 
   private async shutDown(): Promise<void> {
     this.closing = true;
+    // As Java's sender on close: an open transaction is aborted, so its partitions are not held until
+    // the coordinator times it out.
+    if (this.txn && (this.txn.state === 'inTransaction' || this.txn.state === 'abortableError')) {
+      await this.txn.abortTransaction().catch(() => {});
+    }
     await this.flush();
     // Later sends on the slow path have failed with PRODUCER_CLOSED; wait for what is left of them.
     await this.slowTail;
+    this.txn?.close();
     await this.sender.close();
     if (this.connected) await this.bridge.disconnect().catch(() => {});
     this.connected = false;
@@ -508,6 +691,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     let partition: number;
     try {
       partition = this.partitions.choose(topic, record, batchRecord.key, partitionCount);
+      this.txn?.addPartition(topic, partition);
     } catch (err) {
       this.pool.release(size);
       throw err;
@@ -547,6 +731,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     error: ProducerError,
     recordErrors: ReadonlyMap<number, ProducerError> | undefined,
   ): void {
+    this.txn?.batchFailed(error);
     batch.deliveries.forEach((delivery, i) => this.failed(delivery, recordErrors?.get(i) ?? error));
     this.release(batch);
   }
@@ -598,8 +783,23 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
  * `topics` is the generated topic map: `send` only compiles with its topics and their key and value
  * types.
  */
-export function createProducer<M extends TopicMapShape>(options: ProducerOptions<M>): Producer<M> {
+export function createProducer<M extends TopicMapShape>(
+  options: ProducerOptions<M> & { readonly transactionalId: string },
+): TransactionalProducer<M>;
+export function createProducer<M extends TopicMapShape>(options: ProducerOptions<M>): Producer<M>;
+export function createProducer<M extends TopicMapShape>(
+  options: ProducerOptions<M>,
+): Producer<M> | TransactionalProducer<M> {
   return new AvrokitProducer(options);
+}
+
+function isTransactionBridge(bridge: ClusterConnection): bridge is ClusterConnection & TransactionBridge {
+  const b = bridge as Partial<TransactionBridge>;
+  return (
+    typeof b.findTransactionCoordinator === 'function' &&
+    typeof b.request === 'function' &&
+    typeof b.finalizedFeatures === 'function'
+  );
 }
 
 /**

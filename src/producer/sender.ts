@@ -49,6 +49,20 @@ export interface SenderHooks {
   failed(batch: ProducerBatch, error: ProducerError, recordErrors?: ReadonlyMap<number, ProducerError>): void;
 }
 
+/** What the sender asks of a transactional producer's transaction manager (transaction-manager.ts). */
+export interface SenderTransactions {
+  readonly transactionalId: string;
+  /** The newest Produce version for this producer's batches (v12 only under KIP-890). */
+  readonly maxProduceVersion: number;
+  /** Whether the partition is in the transaction, so its batches may go (classic: once added). */
+  isSendAllowed(topic: string, partition: number): boolean;
+  /**
+   * A partition's sequences have a gap the idempotent producer would close by bumping its epoch; the
+   * transactional producer's epoch is its coordinator's, so the transaction has to be aborted.
+   */
+  sequenceGap(): void;
+}
+
 export interface SenderStats {
   requests: number;
   retries: number;
@@ -99,6 +113,7 @@ export class Sender {
   fatalError: ProducerError | undefined;
   private closed = false;
   readonly stats: SenderStats = { requests: 0, retries: 0 };
+  private transactions: SenderTransactions | undefined;
 
   constructor(
     private readonly bridge: ClusterConnection,
@@ -107,6 +122,25 @@ export class Sender {
     private readonly options: SenderOptions,
     private readonly hooks: SenderHooks,
   ) {}
+
+  /** Makes this the sender of a transactional producer (its identity comes from the coordinator). */
+  useTransactions(transactions: SenderTransactions): void {
+    this.transactions = transactions;
+  }
+
+  /**
+   * Fails every batch that was never sent (Java's abortUndrainedBatches: no sequence yet) with
+   * `error`; batches sent at least once finish as their answers say.
+   */
+  abortUndrained(error: ProducerError): void {
+    this.accumulator.closeAll();
+    for (const queue of this.accumulator.allQueues()) {
+      const unsent = queue.ready.filter((batch) => batch.baseSequence < 0);
+      if (unsent.length === 0) continue;
+      queue.ready.splice(0, queue.ready.length, ...queue.ready.filter((batch) => batch.baseSequence >= 0));
+      for (const batch of unsent) this.fail(batch, error);
+    }
+  }
 
   /** Looks for work on the next turn (coalesced: many batches closing in one turn cost one drain). */
   wakeup(): void {
@@ -172,7 +206,15 @@ export class Sender {
     }
     this.expire(now);
     let nextWake = this.nextExpiry();
-    if (this.identity) {
+    if (this.identity && this.transactions) {
+      this.identity.resolveSequences();
+      if (this.identity.bumpPending) this.transactions.sequenceGap();
+      // The id comes from initTransactions; until then (and after a fatal error) nothing is sent.
+      if (!this.identity.hasId) {
+        if (nextWake < Infinity) this.wakeAt(nextWake);
+        return;
+      }
+    } else if (this.identity) {
       this.identity.resolveSequences();
       this.identity.bumpEpochIfNeeded();
       if (!this.identity.hasId) {
@@ -232,6 +274,7 @@ export class Sender {
       const queue = queues[index]!;
       const first = queue.ready[0];
       if (!first || first.retryAt > now) continue;
+      if (this.transactions && !this.transactions.isSendAllowed(queue.topic, queue.partition)) continue;
       if (this.identity ? !this.identity.mayDrain(queue, first) : queue.sending > 0) continue;
       if (batches.length > 0 && size + first.sizeInBytes > this.options.maxRequestSize) {
         // The partition that did not fit goes first next time, so a full request never starves it.
@@ -330,7 +373,10 @@ export class Sender {
   }
 
   private async exchange(connection: BrokerConnection, batches: ProducerBatch[]): Promise<void> {
-    const version = connection.produceVersion(PRODUCE_MIN_VERSION, PRODUCE_MAX_VERSION);
+    const version = connection.produceVersion(
+      PRODUCE_MIN_VERSION,
+      this.transactions?.maxProduceVersion ?? PRODUCE_MAX_VERSION,
+    );
     if (version === undefined) {
       for (const batch of batches) {
         this.fail(
@@ -406,7 +452,7 @@ export class Sender {
     }
     const topics: ProduceTopicData[] = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
     const { chunks, length } = encodeProduceRequest(version, {
-      transactionalId: null,
+      transactionalId: this.transactions?.transactionalId ?? null,
       acks: this.options.acks,
       timeoutMs: this.options.requestTimeoutMs,
       topics,
@@ -432,6 +478,28 @@ export class Sender {
       return;
     }
     const identity = this.identity;
+    if (this.transactions && identity) {
+      // Java's canRetry for a transactional producer: a batch refused as out of order because an
+      // earlier one is not written yet waits its turn; any other sequencing answer fails the batch,
+      // and with it the transaction (the coordinator, not this producer, bumps the epoch).
+      if (
+        code === OUT_OF_ORDER_SEQUENCE_NUMBER &&
+        sequences(identity, batch).unresolvedAfter < 0 &&
+        (batch.sequenceReset || !sequences(identity, batch).isNext(batch.baseSequence)) &&
+        this.withinDelivery(batch)
+      ) {
+        this.retry(batch, error);
+        return;
+      }
+      if (
+        code === OUT_OF_ORDER_SEQUENCE_NUMBER ||
+        code === UNKNOWN_PRODUCER_ID ||
+        code === INVALID_PRODUCER_EPOCH
+      ) {
+        this.fail(batch, error);
+        return;
+      }
+    }
     const sequencing =
       code === OUT_OF_ORDER_SEQUENCE_NUMBER ||
       code === UNKNOWN_PRODUCER_ID ||
@@ -659,6 +727,10 @@ export class Sender {
     );
     this.wakeTimer = { at, timer };
   }
+}
+
+function sequences(identity: ProducerIdentity, batch: ProducerBatch) {
+  return identity.sequencesOf(batch.queue);
 }
 
 function isConnectionError(err: unknown): boolean {

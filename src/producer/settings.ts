@@ -101,12 +101,7 @@ const DEFAULTS: ResolvedSettings = {
   allowAutoTopicCreation: false,
 };
 
-function integer(
-  name: keyof ProducerSettings,
-  value: unknown,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): void {
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new OptionsError(
       name,
@@ -193,4 +188,55 @@ export function resolveSettings(settings: ProducerSettings): ResolvedSettings {
     );
   }
   return s;
+}
+
+/** The transactional producer's settings (Java's transactional.id and transaction.timeout.ms). */
+export interface TransactionSettings {
+  /**
+   * Makes the producer transactional (docs/transactions.md): `connect()` runs initTransactions, and
+   * records are sent inside `beginTransaction`/`commitTransaction` or `transaction(fn)`. One id per
+   * producer instance that must not run twice: a new producer with the id fences the old one.
+   */
+  readonly transactionalId?: string;
+  /**
+   * The longest a transaction may stay open before its coordinator aborts it (Java's
+   * transaction.timeout.ms; the broker caps it at transaction.max.timeout.ms).
+   * @default 60000
+   */
+  readonly transactionTimeoutMs?: number;
+}
+
+export interface ResolvedTransactionSettings {
+  readonly transactionalId: string;
+  readonly transactionTimeoutMs: number;
+}
+
+/**
+ * The transactional id and timeout, or undefined for a producer without one. As Java's ProducerConfig:
+ * a transactional producer is idempotent, so idempotence turned off, acks other than 'all', no retries
+ * or more than 5 requests in flight beside a transactional id are refused.
+ */
+export function resolveTransactionSettings(
+  settings: ProducerSettings & TransactionSettings,
+  resolved: ResolvedSettings,
+): ResolvedTransactionSettings | undefined {
+  const { transactionalId, transactionTimeoutMs = 60_000 } = settings;
+  if (transactionalId === undefined) {
+    if (settings.transactionTimeoutMs !== undefined) {
+      throw new OptionsError('transactionTimeoutMs', 'applies only with a transactionalId');
+    }
+    return undefined;
+  }
+  if (typeof transactionalId !== 'string' || transactionalId === '') {
+    throw new OptionsError('transactionalId', 'must be a non-empty string');
+  }
+  integer('transactionTimeoutMs', transactionTimeoutMs, 1, 2_147_483_647);
+  const refuse = (name: keyof ProducerSettings, why: string): never => {
+    throw new OptionsError(name, `${why} with a transactionalId (a transactional producer is idempotent)`);
+  };
+  if (settings.idempotent === false) refuse('idempotent', 'cannot be false');
+  if (resolved.acks !== 'all') refuse('acks', `must be 'all' (got ${String(resolved.acks)})`);
+  if (resolved.retries === 0) refuse('retries', 'must be at least 1');
+  if (resolved.maxInFlightRequests > 5) refuse('maxInFlightRequests', 'must be at most 5');
+  return { transactionalId, transactionTimeoutMs };
 }

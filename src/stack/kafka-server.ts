@@ -71,6 +71,9 @@ export function serverProperties(options: StackOptions, node: KafkaNode, secure?
     'offsets.topic.num.partitions=4',
     `transaction.state.log.replication.factor=${replicas}`,
     `transaction.state.log.min.isr=${minIsr}`,
+    // Timed-out transactions are aborted within a second (default 10 s), so a producer that died
+    // mid-transaction stops holding read_committed consumers back soon.
+    `transaction.abort.timed.out.transaction.cleanup.interval.ms=1000`,
     // Consumers in tests join at once instead of waiting 3 s for more members.
     'group.initial.rebalance.delay.ms=0',
     // Kafka 4's consumer groups (KIP-848) hand a partition over at the members' heartbeats, which the
