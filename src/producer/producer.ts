@@ -183,6 +183,8 @@ const TURN_HIGH_WATER = 1_048_576;
 const SLOW_PATH_HIGH_WATER = 1_000;
 
 const defaultErrorHook: ErrorHook = (error, { topic }) => {
+  // A record dropped by abortTransaction: the abort is what the application did, not news.
+  if (error instanceof ProducerError && error.code === 'PRODUCER_TRANSACTION_ABORTED') return;
   const text =
     error instanceof Error
       ? `${error.message}${'code' in error ? ` [${String(error.code)}]` : ''}`
@@ -809,6 +811,6 @@ function isTransactionBridge(bridge: ClusterConnection): bridge is ClusterConnec
 export function createProducerOver<M extends TopicMapShape>(
   options: ProducerOptions<M>,
   cluster: ClusterConnection,
-): Producer<M> {
+): TransactionalProducer<M> {
   return new AvrokitProducer(options, () => cluster);
 }

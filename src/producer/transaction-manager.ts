@@ -741,11 +741,16 @@ export class TransactionManager {
 
   private errorStateError(): ProducerError {
     if (this.state === 'fatalError') return this.fatalError();
-    return new ProducerError(
-      'PRODUCER_TRANSACTION_ABORTABLE',
-      `transaction ${this.options.transactionalId} has to be aborted (abortTransaction): ${this.lastError?.message ?? 'a record of it failed'}`,
-      { cause: this.lastError, context: { transactionalId: this.options.transactionalId } },
-    );
+    const cause = this.lastError;
+    // The error that made the transaction abortable, reported again for this call.
+    const message =
+      cause?.code === 'PRODUCER_TRANSACTION_ABORTABLE'
+        ? cause.message
+        : `transaction ${this.options.transactionalId} has to be aborted: ${cause?.message ?? 'a record of it failed'}`;
+    return new ProducerError('PRODUCER_TRANSACTION_ABORTABLE', `${message} (call abortTransaction)`, {
+      cause,
+      context: { transactionalId: this.options.transactionalId },
+    });
   }
 
   private invalidState(call: string, expected: TransactionState, why?: string): ProducerError {
