@@ -1,8 +1,10 @@
 /**
  * The one module that reaches into kafkajs' internals, for the producer and the consumer alike (the
  * consumer's bridge, consumer-bridge.ts, is built on this one). kafkajs stays avrokit's network layer —
- * bootstrap, metadata, ApiVersions, SASL, TLS, reconnects, InitProducerId, FindCoordinator,
- * ListOffsets — while avrokit writes the produce, fetch, group and offset requests itself. kafkajs 2.2.4 is the last release and frozen, so these internals
+ * bootstrap, metadata, the ApiVersions of connecting, SASL, TLS, reconnects, the idempotent producer's
+ * InitProducerId, FindCoordinator (group and transaction), ListOffsets — while avrokit writes the
+ * produce, fetch, group, offset and transaction requests itself, and an ApiVersions v3+ of its own for
+ * the cluster's finalized features (kafkajs asks v2, which has none). kafkajs 2.2.4 is the last release and frozen, so these internals
  * will not move under us; the package.json pins it. What is used:
  *
  * - `Kafka[Symbol('private:Kafka:createCluster')]` (kafkajs/src/index.js): a Cluster with our options;
