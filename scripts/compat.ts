@@ -27,10 +27,12 @@ const NODE_VERSIONS = ['20', '22', '24'];
 
 // What talks to the broker or the registry: the producer, the serde (hand-written and generated types,
 // and against the two other JavaScript registry clients), the registry client (also under injected
-// faults), and the plain-kafkajs ground truth. The CLI tests exercise the same code through the CLI.
+// faults), the plain-kafkajs ground truth, and transactions (the classic protocol on Kafka 3.9, KIP-890's
+// v2 on 4.x). The CLI tests exercise the same code through the CLI.
 const FILES = [
   'ground-truth',
   'producer',
+  'transactions',
   'serde',
   'generated-serde',
   'interop',

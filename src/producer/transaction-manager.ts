@@ -159,6 +159,8 @@ export class TransactionManager {
   /** Classic: an abortable error was met, so the epoch is bumped (InitProducerId) after the abort. */
   private epochBumpRequired = false;
   private coordinatorSupportsEpochBump = false;
+  /** A record was refused with INVALID_PRODUCER_EPOCH: the coordinator has moved the epoch on. */
+  private epochStale = false;
   private closed = false;
   /** Why the coordinator request being retried failed last: what a timed-out call reports. */
   private lastRetry: unknown;
@@ -242,8 +244,11 @@ export class TransactionManager {
       await this.host.flush();
       await this.adding;
       if (this.isState('fatalError')) throw this.fatalError();
-      if (this.started) await this.endTxn(false);
-      if (this.epochBumpRequired) await this.initProducerId(true);
+      if (this.epochStale) await this.initProducerId(true);
+      else {
+        if (this.started) await this.endTxn(false);
+        if (this.epochBumpRequired) await this.initProducerId(true);
+      }
       this.complete();
     });
   }
@@ -342,6 +347,9 @@ export class TransactionManager {
     }
     if (this.coordinatorSupportsEpochBump && !this.v2 && this.state !== 'aborting')
       this.epochBumpRequired = true;
+    // The coordinator timed the transaction out and bumped the epoch: it takes no EndTxn from this
+    // epoch, so the abort goes straight to InitProducerId with the current id and epoch (Java's rule).
+    if (code === INVALID_PRODUCER_EPOCH && this.state !== 'aborting') this.epochStale = true;
     this.toAbortable(error);
   }
 
@@ -407,6 +415,7 @@ export class TransactionManager {
     if (code !== NONE) throw this.coordinatorFailure('InitProducerId', code);
     this.identity.startOver(answer.producerId, answer.producerEpoch);
     this.epochBumpRequired = false;
+    this.epochStale = false;
   }
 
   private async endTxn(committed: boolean): Promise<void> {

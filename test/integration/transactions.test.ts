@@ -385,13 +385,14 @@ test("consume-transform-produce: the consumer's offsets commit with the transact
   assert.deepEqual(sorted(java.committed), range(0, 40), 'one output per input, nothing of the aborted pass');
 });
 
-test('a transaction its coordinator timed out fails as abortable; after abortTransaction the producer goes on', async () => {
+test('a transaction its coordinator timed out fails as abortable; after abortTransaction the producer goes on (KIP-890), or is fenced as Java is (classic)', async () => {
   const { name, topics } = await paymentsTopic(1);
+  const transactionalId = uniqueName('txn-timeout');
   const producer = createProducer({
     brokers: cluster.brokers,
     registry,
     topics,
-    transactionalId: uniqueName('txn-timeout'),
+    transactionalId,
     transactionTimeoutMs: 1000,
   });
   await producer.connect();
@@ -406,13 +407,44 @@ test('a transaction its coordinator timed out fails as abortable; after abortTra
       err.code === 'PRODUCER_BROKER_ERROR' && err.context.brokerError === 'INVALID_PRODUCER_EPOCH',
   );
   await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
-  await producer.abortTransaction();
-  await producer.transaction((t) => {
-    t.send(name, { key: 'c', value: { id: 3, note: 'next' } }, () => {});
-  });
-  await producer.close();
+  if (await clusterUsesTransactionV2()) {
+    // KIP-890: the abort takes the producer on to a new epoch, and it goes on.
+    await producer.abortTransaction();
+    await producer.transaction((t) => {
+      t.send(name, { key: 'c', value: { id: 3, note: 'next' } }, () => {});
+    });
+    await producer.close();
+  } else {
+    // The classic protocol (Kafka 3.x): the coordinator that timed the transaction out refuses the
+    // producer's epoch from then on — Java's producer ends fenced there too. A new instance goes on.
+    await assert.rejects(producer.abortTransaction(), { code: 'PRODUCER_FENCED' });
+    await producer.close();
+    const next = createProducer({ brokers: cluster.brokers, registry, topics, transactionalId });
+    await next.connect();
+    await next.transaction((t) => {
+      t.send(name, { key: 'c', value: { id: 3, note: 'next' } }, () => {});
+    });
+    await next.close();
+  }
   assert.deepEqual((await javaIds(name)).committed, [3]);
 });
+
+/** Whether the cluster has finalized transaction.version 2 (KIP-890), as the producer decides. */
+async function clusterUsesTransactionV2(): Promise<boolean> {
+  const bridge = new KafkaBridge({
+    brokers: cluster.brokers,
+    clientId: 'avrokit-tests',
+    requestTimeoutMs: 10_000,
+    allowAutoTopicCreation: false,
+  });
+  await bridge.connect();
+  try {
+    const node = await bridge.findTransactionCoordinator('any');
+    return ((await bridge.finalizedFeatures(node)).features.get('transaction.version') ?? 0) >= 2;
+  } finally {
+    await bridge.disconnect();
+  }
+}
 
 /**
  * A condition for until(): the partition's last stable offset (ListOffsets read_committed) equals its
