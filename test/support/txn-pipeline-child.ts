@@ -7,7 +7,8 @@
  * positions with `t.sendOffsets(consumer)` in the same transaction. PIPELINE_PACE_MS: a pause inside
  * each transaction, after its records are acknowledged, so that a kill lands in an open transaction.
  *
- * stdout: `ready` once subscribed; `C <partition> <first offset> <last offset> <count> <name>` after each
+ * stdout: `ready` once subscribed; `S <partition> <first offset> <last offset>` once a transaction's
+ * records are acknowledged (it is open, its records on the log); `C <partition> <first offset> <last offset> <count> <name>` after each
  * committed transaction; `A <code>` after one that was aborted (the consumer is then made again, so
  * it starts from the group's committed offsets). stderr: the story. SIGTERM closes it cleanly (exit
  * 0); fenced (PRODUCER_FENCED), it exits 3; any other fatal producer error, 4.
@@ -114,6 +115,7 @@ while (!stopping) {
               }),
             ),
           );
+          say(`S ${partition} ${first} ${last}`);
           if (pace > 0) await sleep(pace);
           await t.sendOffsets(member);
         });

@@ -1,9 +1,8 @@
 /**
  * A transactional producer in a process of its own, for tests that kill it or run two with one id:
- * createProducer({ transactionalId: TXN_ID }) writing Customers to TXN_TOPIC. Connects at once (its
- * initTransactions fences an older instance) and writes `connected` or
- * `error connect <code> <class> <message>`; then runs commands from stdin, one a line, answering each
- * with `ok <command>` or `error <command> <code> <class> <message>`:
+ * createProducer({ transactionalId: TXN_ID }) writing Customers to TXN_TOPIC. Runs commands from
+ * stdin, one a line, answering each with `ok <command>` or `error <command> <code> <class> <message>`:
+ *   connect                    initTransactions: fences an older instance with the id
  *   begin | commit | abort | close
  *   send <first id> <count>    records with ids first..first+count-1 (key `key-<id % 100>`), answered
  *                              once every one is acknowledged (or with the first failure)
@@ -40,17 +39,12 @@ function errorLine(command: string, err: unknown): string {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-try {
-  await producer.connect();
-  process.stderr.write(`connected as ${transactionalId}: ${identity()}\n`);
-  say('connected');
-} catch (err) {
-  say(errorLine('connect', err));
-}
-
 async function run(line: string): Promise<void> {
   const [command, ...args] = line.split(' ');
   switch (command) {
+    case 'connect':
+      await producer.connect();
+      return;
     case 'begin':
       producer.beginTransaction();
       return;
