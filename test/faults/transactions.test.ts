@@ -121,7 +121,7 @@ function describe(answer: CommandAnswer): string {
  */
 const WORKERS = 3;
 const BATCH = Math.min(500, Math.max(50, Math.round(RECORDS / 60)));
-const PACE_MS = Math.min(1000, Math.round((15_000 * WORKERS) / Math.ceil(RECORDS / BATCH)));
+const PACE_MS = Math.min(1000, Math.max(100, Math.round((15_000 * WORKERS) / Math.ceil(RECORDS / BATCH))));
 const WORKER_KILLS = RECORDS > 10_000 ? 5 : 2;
 
 interface Worker {
@@ -198,7 +198,8 @@ test(`consume-transform-produce over ${RECORDS} records, workers SIGKILLed and r
   for (let slot = 0; slot < WORKERS; slot++) start(slot);
 
   // The faults, in order, each at a random share of the input and a random moment after it; every
-  // other worker kill waits for the victim to have a transaction open with its records acknowledged.
+  // other worker kill waits for the victim to have a transaction open with its records acknowledged,
+  // and the coordinator's broker is killed as a transaction of its id goes to commit (EndTxn).
   const shares = Array.from({ length: WORKER_KILLS + 1 }, () => 0.08 + random.next() * 0.72).sort();
   const coordinatorFault = random.int(0, WORKER_KILLS);
   const story: string[] = [];
@@ -206,11 +207,15 @@ test(`consume-transform-produce over ${RECORDS} records, workers SIGKILLed and r
   for (const [i, share] of shares.entries()) {
     await until(() => progress() >= share * RECORDS, `${Math.round(share * 100)}% of the input`, 300_000);
     if (i === coordinatorFault) {
-      await sleep(random.int(0, 300));
       const slot = random.int(0, WORKERS - 1);
       const node = await transactionCoordinatorOf(cluster.endpoints.brokers, txnId(slot));
+      await until(
+        () => current[slot]!.child.lines.at(-1)?.startsWith('K ') === true,
+        `worker ${slot} to commit`,
+        300_000,
+      );
       await cluster.kill(node, 'SIGKILL');
-      story.push(`node ${node} (coordinator of ${txnId(slot)}) killed at ${progress()}`);
+      story.push(`node ${node} (coordinator of ${txnId(slot)}) killed at ${progress()} as it committed`);
       const resumeAt = Math.min(RECORDS, progress() + RECORDS * 0.05);
       // Started again once the pipeline has gone on without it, while the next faults happen.
       brokerBack = until(
@@ -280,6 +285,10 @@ test(`consume-transform-produce over ${RECORDS} records, workers SIGKILLed and r
   if (recommitted.length > 0) console.log(`committed twice: ${recommitted.slice(0, 10).join('; ')}`);
   assert.ok(committed.complete, `read_committed did not reach the end: ${committed.positions.join('; ')}`);
   assert.deepEqual([t.duplicated, t.lost, t.unexpected], [0, 0, 0], t.examples.join('; '));
+  assert.ok(
+    onLog.records.length > RECORDS,
+    'a kill landed in an open transaction (aborted records on the log)',
+  );
   assert.deepEqual(recommitted, []);
   assert.deepEqual(
     exits,

@@ -106,6 +106,7 @@ while (!stopping) {
         const first = records[0]!.offset;
         const last = records.at(-1)!.offset;
         const name = writer();
+        let committing = 0;
         await producer.transaction(async (t) => {
           await Promise.all(
             records.map((r) =>
@@ -118,7 +119,14 @@ while (!stopping) {
           say(`S ${partition} ${first} ${last}`);
           if (pace > 0) await sleep(pace);
           await t.sendOffsets(member);
+          say(`K ${partition} ${first} ${last}`);
+          committing = Date.now();
         });
+        // A commit that took long (a coordinator moving): in the log, with the epoch it ended with.
+        if (Date.now() - committing > 2000)
+          log(
+            `commit of ${partition}/${first}-${last} took ${Date.now() - committing} ms (${name} -> ${writer()})`,
+          );
         say(`C ${partition} ${first} ${last} ${records.length} ${name}`);
       },
     });
