@@ -56,7 +56,7 @@ test('a transactional producer SIGKILLed with an open transaction and restarted 
   const [first, second, third] = ['first', 'second', 'third'].map((name) =>
     startTxnProducer(name, cluster.endpoints, topic, id),
   ) as [Child, Child, Child];
-  void java();
+  java().catch(() => undefined); // the JVM starts meanwhile; its failure is met at the first read
 
   // The first instance commits ids 0-99, then opens a transaction with ids 100-199, all acknowledged.
   for (const command of ['connect', 'begin', `send 0 ${per}`, 'commit', 'begin', `send ${per} ${per}`])
@@ -116,8 +116,9 @@ function describe(answer: CommandAnswer): string {
 
 /**
  * The pipeline's sizes: input batches of up to BATCH records, each transaction paced (open, its
- * records acknowledged) so that a fault-free run takes ~15 s whatever the size and the kills land
- * while work goes on. 5 worker kills (2 in the reduced run, to keep `npm test` short).
+ * records acknowledged) so that a fault-free run takes at least ~15 s whatever the size and the kills
+ * land while work goes on; at least 100 ms, so a kill can land in an open transaction at any size.
+ * 5 worker kills (2 in the reduced run, to keep `npm test` short).
  */
 const WORKERS = 3;
 const BATCH = Math.min(500, Math.max(50, Math.round(RECORDS / 60)));
@@ -200,7 +201,9 @@ test(`consume-transform-produce over ${RECORDS} records, workers SIGKILLed and r
   // The faults, in order, each at a random share of the input and a random moment after it; every
   // other worker kill waits for the victim to have a transaction open with its records acknowledged,
   // and the coordinator's broker is killed as a transaction of its id goes to commit (EndTxn).
-  const shares = Array.from({ length: WORKER_KILLS + 1 }, () => 0.08 + random.next() * 0.72).sort();
+  const shares = Array.from({ length: WORKER_KILLS + 1 }, () => 0.08 + random.next() * 0.72).sort(
+    (a, b) => a - b,
+  );
   const coordinatorFault = random.int(0, WORKER_KILLS);
   const story: string[] = [];
   let brokerBack: Promise<void> = Promise.resolve();
