@@ -219,8 +219,9 @@ test(`consume-transform-produce over ${RECORDS} records, workers SIGKILLed and r
       );
       await cluster.kill(node, 'SIGKILL');
       story.push(`node ${node} (coordinator of ${txnId(slot)}) killed at ${progress()} as it committed`);
-      const resumeAt = Math.min(RECORDS, progress() + RECORDS * 0.05);
-      // Started again once the pipeline has gone on without it, while the next faults happen.
+      const resumeAt = Math.min(RECORDS, progress() + BATCH);
+      // Started again once the pipeline has gone on without it (a batch more committed), while the
+      // next faults happen.
       brokerBack = until(
         () => progress() >= resumeAt,
         'the pipeline to go on without the coordinator',

@@ -73,7 +73,8 @@ for (;;) {
   } catch (err) {
     const e = err as { code?: string; message?: string };
     log(`connect failed: ${e.code} ${e.message}`);
-    if (txnOf()?.state === 'fatalError') process.exit(e.code === 'PRODUCER_FENCED' ? 3 : 4);
+    if (e.code === 'PRODUCER_FENCED' || txnOf()?.state === 'fatalError')
+      process.exit(e.code === 'PRODUCER_FENCED' ? 3 : 4);
     await sleep(500);
   }
 }
@@ -133,7 +134,8 @@ while (!stopping) {
   } catch (err) {
     const e = err as { code?: string; message?: string };
     log(`transaction or consumer failed: ${e.code} ${e.message} (${writer()}, state ${txnOf()?.state})`);
-    if (txnOf()?.state === 'fatalError') process.exit(e.code === 'PRODUCER_FENCED' ? 3 : 4);
+    if (e.code === 'PRODUCER_FENCED' || txnOf()?.state === 'fatalError')
+      process.exit(e.code === 'PRODUCER_FENCED' ? 3 : 4);
     say(`A ${e.code ?? 'none'}`);
   }
   await member.close().catch(() => undefined);
