@@ -246,7 +246,7 @@ test(`consume-transform-produce over ${RECORDS} records, workers SIGKILLed and r
       victim.child.child.kill('SIGKILL');
       await victim.child.exited;
       story.push(
-        `worker ${slot} killed at ${progress()}${last.startsWith('S ') ? ` in a transaction (${last})` : ''}`,
+        `worker ${slot} killed at ${progress()}${/^[SK] /.test(last) ? ` in a transaction (${last})` : ''}`,
       );
       const replacement = start(slot);
       await replacement.child.lineFrom(0, (l) => l === 'ready', `worker ${slot} to be ready again`);
