@@ -10,6 +10,7 @@
  */
 import type { BrokerConnection, ClusterConnection, PartitionLeader } from '../../src/kafka/kafka-bridge.js';
 import type { ProducePartitionResponse, ProduceResponse } from '../../src/kafka/produce-protocol.js';
+import { ProtocolReader } from '../../src/kafka/protocol-reader.js';
 
 /** One batch of a ProduceRequest, as the broker reads it. */
 export interface WireBatch {
@@ -18,6 +19,8 @@ export interface WireBatch {
   readonly producerId: bigint;
   readonly producerEpoch: number;
   readonly baseSequence: number;
+  /** The batch's attributes: bit 0x10 transactional, 0x20 control, bits 0–2 the codec. */
+  readonly attributes: number;
   readonly recordCount: number;
   /** Each record's id: the test's records carry it as a 4-byte value. */
   readonly ids: number[];
@@ -86,36 +89,52 @@ export const connectionError = (message = 'Connection closed') =>
 
 /** Reads a non-flexible (v3–v8) ProduceRequest body and the records of each (uncompressed) batch. */
 export function parseProduceRequest(payload: Buffer): WireBatch[] {
-  let at = 0;
-  const transactionalIdLength = payload.readInt16BE(at);
-  at += 2 + Math.max(0, transactionalIdLength) + 2 + 4; // transactional id, acks, timeout
+  return readProduceRequest(8, payload).batches;
+}
+
+/** A whole ProduceRequest body as the broker reads it. */
+export interface WireProduceRequest {
+  readonly transactionalId: string | null;
+  readonly acks: number;
+  readonly timeoutMs: number;
+  readonly batches: WireBatch[];
+}
+
+/**
+ * Reads a ProduceRequest body of any version the sender writes (v3–v12; v9+ flexible, beginning with
+ * the request header's empty tag section) and the records of each (uncompressed) batch.
+ */
+export function readProduceRequest(version: number, payload: Buffer): WireProduceRequest {
+  const flexible = version >= 9;
+  const r = new ProtocolReader(payload, `ProduceRequest v${version}`);
+  if (flexible) r.taggedFields('request header');
+  const transactionalId = r.string(flexible, 'transactional id');
+  const acks = r.int16('acks');
+  const timeoutMs = r.int32('timeout');
   const batches: WireBatch[] = [];
-  const topics = payload.readInt32BE(at);
-  at += 4;
-  for (let t = 0; t < topics; t++) {
-    const nameLength = payload.readInt16BE(at);
-    const topic = payload.toString('utf8', at + 2, at + 2 + nameLength);
-    at += 2 + nameLength;
-    const partitions = payload.readInt32BE(at);
-    at += 4;
-    for (let p = 0; p < partitions; p++) {
-      const partition = payload.readInt32BE(at);
-      const length = payload.readInt32BE(at + 4);
-      const batch = payload.subarray(at + 8, at + 8 + length);
-      at += 8 + length;
+  for (let t = r.count(flexible, 'topics'); t > 0; t--) {
+    const topic = r.requiredString(flexible, 'topic');
+    for (let p = r.count(flexible, 'partitions'); p > 0; p--) {
+      const partition = r.int32('partition');
+      const batch = r.requiredBytes(flexible, 'records');
+      r.skipTags(flexible, 'partition');
       batches.push({
         topic,
         partition,
         producerId: batch.readBigInt64BE(43),
         producerEpoch: batch.readInt16BE(51),
         baseSequence: batch.readInt32BE(53),
+        attributes: batch.readInt16BE(21),
         recordCount: batch.readInt32BE(57),
         ids: recordIds(batch),
         bytes: batch.length,
       });
     }
+    r.skipTags(flexible, 'topic');
   }
-  return batches;
+  r.skipTags(flexible, 'request');
+  r.end();
+  return { transactionalId, acks, timeoutMs, batches };
 }
 
 function readVarint(buf: Buffer, cursor: { pos: number }): number {
