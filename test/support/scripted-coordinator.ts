@@ -125,6 +125,8 @@ export class ScriptedCoordinator implements ClusterConnection, TransactionBridge
   producerEpoch = -1;
   private readonly replies = new Map<ApiName, Partial<Answers[ApiName]>[]>();
   private readonly gates = new Map<ApiName, Gate[]>();
+  /** Gates a request is waiting at. */
+  private readonly held: Gate[] = [];
   private readonly offsets = new Map<number, number>();
   private readonly versions: BrokerVersions;
   private readonly features: ReadonlyMap<string, number>;
@@ -165,6 +167,12 @@ export class ScriptedCoordinator implements ClusterConnection, TransactionBridge
     return { release };
   }
 
+  /** Answers every held request now and stops holding (a test's cleanup, so nothing waits forever). */
+  releaseAll(): void {
+    for (const gates of this.gates.values()) for (const gate of gates.splice(0)) gate.release();
+    for (const gate of this.held.splice(0)) gate.release();
+  }
+
   // ---- TransactionBridge ------------------------------------------------------------------------
 
   findTransactionCoordinator = (): Promise<number> => {
@@ -199,8 +207,7 @@ export class ScriptedCoordinator implements ClusterConnection, TransactionBridge
     const name = api.name as ApiName;
     const call = this.record(name, version, nodeId, readRequest(name, version, body));
     const expected = name === 'TxnOffsetCommit' ? GROUP_COORDINATOR : this.transactionCoordinator;
-    const gate = this.gates.get(name)?.shift();
-    if (gate) await gate.released;
+    await this.pass(this.gates.get(name)?.shift());
     const defaults = this.defaultAnswer(call);
     // Not the coordinator (it moved): NOT_COORDINATOR, and a scripted answer waits for the right node.
     const answer =
@@ -243,8 +250,7 @@ export class ScriptedCoordinator implements ClusterConnection, TransactionBridge
     reset: () => Promise.resolve(),
     send: async <T>(version: number, payload: Buffer): Promise<T | undefined> => {
       const call = this.record('Produce', version, LEADER, readProduceRequest(version, payload));
-      const gate = this.gates.get('Produce')?.shift();
-      if (gate) await gate.released;
+      await this.pass(this.gates.get('Produce')?.shift());
       const { errorCode = 0 } = (this.replies.get('Produce')?.shift() ?? {}) as Partial<Answers['Produce']>;
       const byTopic = new Map<string, ProducePartitionResponse[]>();
       for (const batch of call.request.batches) {
@@ -270,6 +276,12 @@ export class ScriptedCoordinator implements ClusterConnection, TransactionBridge
       return response as T;
     },
   };
+
+  private async pass(gate: Gate | undefined): Promise<void> {
+    if (!gate) return;
+    this.held.push(gate);
+    await gate.released;
+  }
 
   private record<A extends ApiName>(api: A, version: number, node: number, request: Requests[A]): Call<A> {
     const call: Call<A> = { api, version, node, request, index: this.log.length, answeredAt: undefined };
