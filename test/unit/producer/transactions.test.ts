@@ -26,6 +26,8 @@ const TOPIC = 'payments';
 const TXN_ID = 'txn-unit';
 const TXN_TIMEOUT_MS = 12_345;
 const TRANSACTIONAL = 0x10;
+/** Each test takes a few milliseconds; one that waits for something that never comes fails, not hangs. */
+const TIMEOUT = { timeout: 5_000 };
 
 const topics = defineTopics({
   payments: {
@@ -59,6 +61,8 @@ function producerOver(fake: ScriptedCoordinator) {
       retryBackoffMs: 1,
       retryBackoffMaxMs: 5,
       requestTimeoutMs: 1_000,
+      // A record that is never sent (a broken flow) fails within the test's time, not two minutes later.
+      deliveryTimeoutMs: 3_000,
       maxBlockMs: 5_000,
       onError: () => {},
     },
@@ -70,12 +74,19 @@ type Producer = ReturnType<typeof producerOver>;
 
 /** A transactional producer over a scripted cluster; closed when the test ends. */
 function setup(
-  t: { after(fn: () => Promise<void>): void },
+  t: { after(fn: () => Promise<void>, options: { timeout: number }): void },
   cluster: { versions: BrokerVersions; features: Readonly<Record<string, number>> },
 ): { fake: ScriptedCoordinator; producer: Producer } {
   const fake = new ScriptedCoordinator({ ...cluster, topic: TOPIC, partitions: 4 });
   const producer = producerOver(fake);
-  t.after(() => producer.close());
+  // A failed test may leave an answer held: released first, so that close() does not wait for it.
+  t.after(
+    async () => {
+      fake.releaseAll();
+      await producer.close();
+    },
+    { timeout: 5_000 },
+  );
   return { fake, producer };
 }
 
@@ -92,77 +103,85 @@ const sorted = (list: readonly number[]) => [...list].sort((a, b) => a - b);
 
 // ---- 1. the classic protocol (Kafka 3.x) ---------------------------------------------------------------
 
-test('classic: connect() sends InitProducerId with the transactional id and timeout to the coordinator', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  const [init, ...more] = fake.calls('InitProducerId');
-  assert.equal(more.length, 0);
-  assert.equal(init!.node, TXN_COORDINATOR);
-  assert.equal(init!.version, 4);
-  assert.deepEqual(init!.request, {
-    transactionalId: TXN_ID,
-    transactionTimeoutMs: TXN_TIMEOUT_MS,
-    producerId: -1n,
-    producerEpoch: -1,
-  });
-  assert.equal(fake.transactionLookups, 1);
-});
+test(
+  'classic: connect() sends InitProducerId with the transactional id and timeout to the coordinator',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    const [init, ...more] = fake.calls('InitProducerId');
+    assert.equal(more.length, 0);
+    assert.equal(init!.node, TXN_COORDINATOR);
+    assert.equal(init!.version, 4);
+    assert.deepEqual(init!.request, {
+      transactionalId: TXN_ID,
+      transactionTimeoutMs: TXN_TIMEOUT_MS,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    assert.equal(fake.transactionLookups, 1);
+  },
+);
 
-test('classic: a batch waits for its AddPartitionsToTxn; partitions sent to meanwhile go in the next one; Produce ≤ v11 carries the transaction', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  producer.beginTransaction();
+test(
+  'classic: a batch waits for its AddPartitionsToTxn; partitions sent to meanwhile go in the next one; Produce ≤ v11 carries the transaction',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
 
-  await send(producer, 0, 0);
-  const [first] = fake.calls('AddPartitionsToTxn');
-  assert.equal(first!.node, TXN_COORDINATOR);
-  assert.deepEqual(first!.request, {
-    transactionalId: TXN_ID,
-    producerId: 4000n,
-    producerEpoch: 0,
-    topics: [{ name: TOPIC, partitions: [0] }],
-  });
-  const [produce] = fake.calls('Produce');
-  assert.ok(produce!.index >= first!.answeredAt!, 'partition 0 produced before it was added');
-  assert.ok(produce!.version <= 11, `Produce v${produce!.version} in a classic transaction`);
-  assert.equal(produce!.request.transactionalId, TXN_ID);
-  const [batch] = produce!.request.batches;
-  assert.equal(batch!.attributes & TRANSACTIONAL, TRANSACTIONAL, 'the batch is not marked transactional');
-  assert.deepEqual([batch!.producerId, batch!.producerEpoch, batch!.baseSequence], [4000n, 0, 0]);
+    await send(producer, 0, 0);
+    const [first] = fake.calls('AddPartitionsToTxn');
+    assert.equal(first!.node, TXN_COORDINATOR);
+    assert.deepEqual(first!.request, {
+      transactionalId: TXN_ID,
+      producerId: 4000n,
+      producerEpoch: 0,
+      topics: [{ name: TOPIC, partitions: [0] }],
+    });
+    const [produce] = fake.calls('Produce');
+    assert.ok(produce!.index >= first!.answeredAt!, 'partition 0 produced before it was added');
+    assert.ok(produce!.version <= 11, `Produce v${produce!.version} in a classic transaction`);
+    assert.equal(produce!.request.transactionalId, TXN_ID);
+    const [batch] = produce!.request.batches;
+    assert.equal(batch!.attributes & TRANSACTIONAL, TRANSACTIONAL, 'the batch is not marked transactional');
+    assert.deepEqual([batch!.producerId, batch!.producerEpoch, batch!.baseSequence], [4000n, 0, 0]);
 
-  // Partition 1's AddPartitionsToTxn is held: its record must wait, while partition 0 (added) goes on.
-  const gate = fake.hold('AddPartitionsToTxn');
-  const r1 = send(producer, 1, 1);
-  await until(() => fake.calls('AddPartitionsToTxn').length === 2, 'the second AddPartitionsToTxn', 5_000);
-  const r2 = send(producer, 2, 2);
-  const r3 = send(producer, 3, 3);
-  await send(producer, 4, 0);
-  assert.deepEqual(partitionsOf(fake), [0, 0], 'a partition was produced to before it was added');
-  assert.equal(fake.calls('AddPartitionsToTxn').length, 2, 'a second AddPartitionsToTxn went out at once');
+    // Partition 1's AddPartitionsToTxn is held: its record must wait, while partition 0 (added) goes on.
+    const gate = fake.hold('AddPartitionsToTxn');
+    const r1 = send(producer, 1, 1);
+    await until(() => fake.calls('AddPartitionsToTxn').length === 2, 'the second AddPartitionsToTxn', 5_000);
+    const r2 = send(producer, 2, 2);
+    const r3 = send(producer, 3, 3);
+    await send(producer, 4, 0);
+    assert.deepEqual(partitionsOf(fake), [0, 0], 'a partition was produced to before it was added');
+    assert.equal(fake.calls('AddPartitionsToTxn').length, 2, 'a second AddPartitionsToTxn went out at once');
 
-  gate.release();
-  await Promise.all([r1, r2, r3]);
-  const adds = fake.calls('AddPartitionsToTxn');
-  assert.deepEqual(
-    adds.map((c) => c.request.topics.map((tp) => ({ name: tp.name, partitions: sorted(tp.partitions) }))),
-    [
-      [{ name: TOPIC, partitions: [0] }],
-      [{ name: TOPIC, partitions: [1] }],
-      [{ name: TOPIC, partitions: [2, 3] }],
-    ],
-  );
-  for (const b of fake.batches()) {
-    const add = adds.find((c) => c.request.topics[0]!.partitions.includes(b.partition))!;
-    assert.ok(b.call.index >= add.answeredAt!, `partition ${b.partition} produced before it was added`);
-    assert.ok(b.call.version <= 11);
-    assert.equal(b.call.request.transactionalId, TXN_ID);
-    assert.equal(b.attributes & TRANSACTIONAL, TRANSACTIONAL);
-    assert.deepEqual([b.producerId, b.producerEpoch], [4000n, 0]);
-  }
-  await producer.commitTransaction();
-});
+    gate.release();
+    await Promise.all([r1, r2, r3]);
+    const adds = fake.calls('AddPartitionsToTxn');
+    assert.deepEqual(
+      adds.map((c) => c.request.topics.map((tp) => ({ name: tp.name, partitions: sorted(tp.partitions) }))),
+      [
+        [{ name: TOPIC, partitions: [0] }],
+        [{ name: TOPIC, partitions: [1] }],
+        [{ name: TOPIC, partitions: [2, 3] }],
+      ],
+    );
+    for (const b of fake.batches()) {
+      const add = adds.find((c) => c.request.topics[0]!.partitions.includes(b.partition))!;
+      assert.ok(b.call.index >= add.answeredAt!, `partition ${b.partition} produced before it was added`);
+      assert.ok(b.call.version <= 11);
+      assert.equal(b.call.request.transactionalId, TXN_ID);
+      assert.equal(b.attributes & TRANSACTIONAL, TRANSACTIONAL);
+      assert.deepEqual([b.producerId, b.producerEpoch], [4000n, 0]);
+    }
+    await producer.commitTransaction();
+  },
+);
 
-test('classic: commitTransaction waits for the batches, then sends EndTxn(commit) v4', async (t) => {
+test('classic: commitTransaction waits for the batches, then sends EndTxn(commit) v4', TIMEOUT, async (t) => {
   const { fake, producer } = setup(t, CLASSIC);
   await producer.connect();
   producer.beginTransaction();
@@ -193,218 +212,276 @@ test('classic: commitTransaction waits for the batches, then sends EndTxn(commit
   });
 });
 
-test('classic: sendOffsetsToTransaction sends AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator with the member', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  producer.beginTransaction();
-  await producer.sendOffsetsToTransaction([{ topic: 'in', partition: 2, offset: 42, metadata: 'm' }], {
-    groupId: 'g',
-    generationId: 7,
-    memberId: 'member-1',
-    groupInstanceId: 'instance-1',
-  });
-  const [addOffsets] = fake.calls('AddOffsetsToTxn');
-  assert.equal(addOffsets!.node, TXN_COORDINATOR);
-  assert.deepEqual(addOffsets!.request, {
-    transactionalId: TXN_ID,
-    producerId: 4000n,
-    producerEpoch: 0,
-    groupId: 'g',
-  });
-  const [commitOffsets, ...more] = fake.calls('TxnOffsetCommit');
-  assert.equal(more.length, 0);
-  assert.ok(commitOffsets!.index >= addOffsets!.answeredAt!, 'TxnOffsetCommit before AddOffsetsToTxn');
-  assert.deepEqual(fake.groupLookups, ['g']);
-  assert.equal(commitOffsets!.node, GROUP_COORDINATOR);
-  assert.ok(commitOffsets!.version >= 3 && commitOffsets!.version <= 4, `v${commitOffsets!.version}`);
-  assert.deepEqual(commitOffsets!.request, {
-    transactionalId: TXN_ID,
-    groupId: 'g',
-    producerId: 4000n,
-    producerEpoch: 0,
-    generationId: 7,
-    memberId: 'member-1',
-    groupInstanceId: 'instance-1',
-    topics: [
-      {
-        name: 'in',
-        partitions: [
-          { partitionIndex: 2, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'm' },
-        ],
-      },
-    ],
-  });
-  assert.equal(fake.calls('AddPartitionsToTxn').length, 0);
-  await producer.commitTransaction();
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => c.request.committed),
-    [true],
-    'an offsets-only transaction is committed',
-  );
-});
+test(
+  'classic: sendOffsetsToTransaction sends AddOffsetsToTxn, then TxnOffsetCommit to the group coordinator with the member',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    await producer.sendOffsetsToTransaction([{ topic: 'in', partition: 2, offset: 42, metadata: 'm' }], {
+      groupId: 'g',
+      generationId: 7,
+      memberId: 'member-1',
+      groupInstanceId: 'instance-1',
+    });
+    const [addOffsets] = fake.calls('AddOffsetsToTxn');
+    assert.equal(addOffsets!.node, TXN_COORDINATOR);
+    assert.deepEqual(addOffsets!.request, {
+      transactionalId: TXN_ID,
+      producerId: 4000n,
+      producerEpoch: 0,
+      groupId: 'g',
+    });
+    const [commitOffsets, ...more] = fake.calls('TxnOffsetCommit');
+    assert.equal(more.length, 0);
+    assert.ok(commitOffsets!.index >= addOffsets!.answeredAt!, 'TxnOffsetCommit before AddOffsetsToTxn');
+    assert.deepEqual(fake.groupLookups, ['g']);
+    assert.equal(commitOffsets!.node, GROUP_COORDINATOR);
+    assert.ok(commitOffsets!.version >= 3 && commitOffsets!.version <= 4, `v${commitOffsets!.version}`);
+    assert.deepEqual(commitOffsets!.request, {
+      transactionalId: TXN_ID,
+      groupId: 'g',
+      producerId: 4000n,
+      producerEpoch: 0,
+      generationId: 7,
+      memberId: 'member-1',
+      groupInstanceId: 'instance-1',
+      topics: [
+        {
+          name: 'in',
+          partitions: [
+            { partitionIndex: 2, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: 'm' },
+          ],
+        },
+      ],
+    });
+    assert.equal(fake.calls('AddPartitionsToTxn').length, 0);
+    await producer.commitTransaction();
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.request.committed),
+      [true],
+      'an offsets-only transaction is committed',
+    );
+  },
+);
 
-test('classic on a Kafka 4 cluster without transaction.version 2: AddPartitionsToTxn, Produce v11, EndTxn v4', async (t) => {
-  const { fake, producer } = setup(t, { versions: KAFKA_4, features: { 'transaction.version': 1 } });
-  await producer.connect();
-  producer.beginTransaction();
-  await send(producer, 0, 0);
-  await producer.commitTransaction();
-  assert.equal(fake.calls('AddPartitionsToTxn').length, 1);
-  assert.deepEqual(
-    fake.calls('Produce').map((c) => c.version),
-    [11],
-  );
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => c.version),
-    [4],
-  );
-  // EndTxn v4 carries no epoch: the next transaction goes on with the same one.
-  producer.beginTransaction();
-  await send(producer, 1, 0);
-  const last = fake.batches().at(-1)!;
-  assert.deepEqual([last.producerId, last.producerEpoch, last.baseSequence], [4000n, 0, 1]);
-  await producer.commitTransaction();
-});
+for (const [name, cluster] of [
+  [
+    'a Kafka 4 cluster with transaction.version 1',
+    { versions: KAFKA_4, features: { 'transaction.version': 1 } },
+  ],
+  [
+    'a coordinator speaking EndTxn v4 only, though transaction.version 2 is finalized',
+    { versions: KAFKA_3, features: { 'transaction.version': 2 } },
+  ],
+] as const) {
+  test(`classic on ${name}: AddPartitionsToTxn, Produce v11, EndTxn v4`, TIMEOUT, async (t) => {
+    const { fake, producer } = setup(t, cluster);
+    await producer.connect();
+    producer.beginTransaction();
+    await send(producer, 0, 0);
+    await producer.commitTransaction();
+    assert.equal(fake.calls('AddPartitionsToTxn').length, 1);
+    assert.deepEqual(
+      fake.calls('Produce').map((c) => c.version),
+      [11],
+    );
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.version),
+      [4],
+    );
+    // EndTxn v4 carries no epoch: the next transaction goes on with the same one.
+    producer.beginTransaction();
+    await send(producer, 1, 0);
+    const last = fake.batches().at(-1)!;
+    assert.deepEqual([last.producerId, last.producerEpoch, last.baseSequence], [4000n, 0, 1]);
+    await producer.commitTransaction();
+  });
+}
 
 // ---- 2. the transaction protocol v2 (KIP-890, Kafka 4.x) ----------------------------------------------
 
-test('v2: no AddPartitionsToTxn, Produce v12, TxnOffsetCommit v5 without AddOffsetsToTxn; EndTxn v5 gives the next epoch', async (t) => {
-  const { fake, producer } = setup(t, V2);
-  await producer.connect();
-  assert.deepEqual(
-    fake.calls('InitProducerId').map((c) => c.version),
-    [5],
-  );
-  producer.beginTransaction();
-  await Promise.all([send(producer, 0, 0), send(producer, 1, 1), send(producer, 2, 0)]);
-  await producer.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 9 }], {
-    groupId: 'g',
-    generationId: 3,
-    memberId: 'm',
-    groupInstanceId: null,
-  });
-  await producer.commitTransaction();
+test(
+  'v2: no AddPartitionsToTxn, Produce v12, TxnOffsetCommit v5 without AddOffsetsToTxn; EndTxn v5 gives the next epoch',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, V2);
+    await producer.connect();
+    assert.deepEqual(
+      fake.calls('InitProducerId').map((c) => c.version),
+      [5],
+    );
+    producer.beginTransaction();
+    await Promise.all([send(producer, 0, 0), send(producer, 1, 1), send(producer, 2, 0)]);
+    await producer.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 9 }], {
+      groupId: 'g',
+      generationId: 3,
+      memberId: 'm',
+      groupInstanceId: null,
+    });
+    await producer.commitTransaction();
 
-  assert.equal(fake.calls('AddPartitionsToTxn').length, 0);
-  assert.equal(fake.calls('AddOffsetsToTxn').length, 0);
-  for (const call of fake.calls('Produce')) {
-    assert.equal(call.version, 12);
-    assert.equal(call.request.transactionalId, TXN_ID);
-  }
-  for (const b of fake.batches()) {
-    assert.equal(b.attributes & TRANSACTIONAL, TRANSACTIONAL);
-    assert.deepEqual([b.producerId, b.producerEpoch], [4000n, 0]);
-  }
-  const [offsets] = fake.calls('TxnOffsetCommit');
-  assert.equal(offsets!.version, 5);
-  assert.equal(offsets!.node, GROUP_COORDINATOR);
-  assert.deepEqual(
-    [offsets!.request.generationId, offsets!.request.memberId, offsets!.request.groupInstanceId],
-    [3, 'm', null],
-  );
-  const [end] = fake.calls('EndTxn');
-  assert.equal(end!.version, 5);
-  assert.deepEqual([end!.request.producerEpoch, end!.request.committed], [0, true]);
-  assert.equal(fake.producerEpoch, 1, 'the scripted coordinator bumped the epoch');
+    assert.equal(fake.calls('AddPartitionsToTxn').length, 0);
+    assert.equal(fake.calls('AddOffsetsToTxn').length, 0);
+    for (const call of fake.calls('Produce')) {
+      assert.equal(call.version, 12);
+      assert.equal(call.request.transactionalId, TXN_ID);
+    }
+    for (const b of fake.batches()) {
+      assert.equal(b.attributes & TRANSACTIONAL, TRANSACTIONAL);
+      assert.deepEqual([b.producerId, b.producerEpoch], [4000n, 0]);
+    }
+    const [offsets] = fake.calls('TxnOffsetCommit');
+    assert.equal(offsets!.version, 5);
+    assert.equal(offsets!.node, GROUP_COORDINATOR);
+    assert.deepEqual(
+      [offsets!.request.generationId, offsets!.request.memberId, offsets!.request.groupInstanceId],
+      [3, 'm', null],
+    );
+    const [end] = fake.calls('EndTxn');
+    assert.equal(end!.version, 5);
+    assert.deepEqual([end!.request.producerEpoch, end!.request.committed], [0, true]);
+    assert.equal(fake.producerEpoch, 1, 'the scripted coordinator bumped the epoch');
 
-  // The next transaction: the epoch EndTxn answered, and each partition's sequence starts over.
-  const before = fake.batches().length;
-  producer.beginTransaction();
-  await Promise.all([send(producer, 3, 0), send(producer, 4, 1)]);
-  await producer.commitTransaction();
-  const next = fake.batches().slice(before);
-  assert.deepEqual(sorted(next.map((b) => b.partition)), [0, 1]);
-  for (const b of next) assert.deepEqual([b.producerId, b.producerEpoch, b.baseSequence], [4000n, 1, 0]);
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => c.request.producerEpoch),
-    [0, 1],
-  );
-  assert.equal(fake.calls('InitProducerId').length, 1, 'v2 needs no InitProducerId between transactions');
-});
+    // The next transaction: the epoch EndTxn answered, and each partition's sequence starts over.
+    const before = fake.batches().length;
+    producer.beginTransaction();
+    await Promise.all([send(producer, 3, 0), send(producer, 4, 1)]);
+    await producer.commitTransaction();
+    const next = fake.batches().slice(before);
+    assert.deepEqual(sorted(next.map((b) => b.partition)), [0, 1]);
+    for (const b of next) assert.deepEqual([b.producerId, b.producerEpoch, b.baseSequence], [4000n, 1, 0]);
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.request.producerEpoch),
+      [0, 1],
+    );
+    assert.equal(fake.calls('InitProducerId').length, 1, 'v2 needs no InitProducerId between transactions');
+  },
+);
 
 // ---- 3. an abortable error ----------------------------------------------------------------------------
 
-test('classic: a batch refused for good makes the commit fail abortable; the abort ends the transaction and bumps the epoch (KIP-360)', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  producer.beginTransaction();
-  fake.reply('Produce', { errorCode: 87 }); // INVALID_RECORD: not retriable
-  await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_BROKER_ERROR' });
-  await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
-  assert.equal(fake.calls('EndTxn').length, 0, 'the failed transaction was committed');
-  await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
+test(
+  'classic: a batch refused for good makes the commit fail abortable; the abort ends the transaction and bumps the epoch (KIP-360)',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    fake.reply('Produce', { errorCode: 87 }); // INVALID_RECORD: not retriable
+    await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_BROKER_ERROR' });
+    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
+    assert.equal(fake.calls('EndTxn').length, 0, 'the failed transaction was committed');
+    await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
 
-  const mark = fake.log.length;
-  await producer.abortTransaction();
-  const afterAbort = fake.log.slice(mark);
-  assert.deepEqual(
-    afterAbort.map((c) => c.api),
-    ['EndTxn', 'InitProducerId'],
-  );
-  const [end, init] = afterAbort;
-  assert.deepEqual((end as typeof end & { api: 'EndTxn' }).request, {
-    transactionalId: TXN_ID,
-    producerId: 4000n,
-    producerEpoch: 0,
-    committed: false,
-  });
-  assert.ok(init!.version >= 3);
-  assert.deepEqual(init!.request, {
-    transactionalId: TXN_ID,
-    transactionTimeoutMs: TXN_TIMEOUT_MS,
-    producerId: 4000n,
-    producerEpoch: 0,
-  });
+    const mark = fake.log.length;
+    await producer.abortTransaction();
+    const afterAbort = fake.log.slice(mark);
+    assert.deepEqual(
+      afterAbort.map((c) => c.api),
+      ['EndTxn', 'InitProducerId'],
+    );
+    const [end, init] = afterAbort;
+    assert.deepEqual((end as typeof end & { api: 'EndTxn' }).request, {
+      transactionalId: TXN_ID,
+      producerId: 4000n,
+      producerEpoch: 0,
+      committed: false,
+    });
+    assert.ok(init!.version >= 3);
+    assert.deepEqual(init!.request, {
+      transactionalId: TXN_ID,
+      transactionTimeoutMs: TXN_TIMEOUT_MS,
+      producerId: 4000n,
+      producerEpoch: 0,
+    });
 
-  // The next transaction runs under the bumped epoch, its sequences from 0.
-  producer.beginTransaction();
-  await send(producer, 2, 0);
-  await producer.commitTransaction();
-  const last = fake.batches().at(-1)!;
-  assert.deepEqual([last.producerId, last.producerEpoch, last.baseSequence], [4000n, 1, 0]);
-  assert.deepEqual(fake.calls('AddPartitionsToTxn').at(-1)!.request.producerEpoch, 1);
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => [c.request.producerEpoch, c.request.committed]),
-    [
-      [0, false],
-      [1, true],
-    ],
-  );
-});
+    // The next transaction runs under the bumped epoch, its sequences from 0.
+    producer.beginTransaction();
+    await send(producer, 2, 0);
+    await producer.commitTransaction();
+    const last = fake.batches().at(-1)!;
+    assert.deepEqual([last.producerId, last.producerEpoch, last.baseSequence], [4000n, 1, 0]);
+    assert.deepEqual(fake.calls('AddPartitionsToTxn').at(-1)!.request.producerEpoch, 1);
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => [c.request.producerEpoch, c.request.committed]),
+      [
+        [0, false],
+        [1, true],
+      ],
+    );
+  },
+);
 
-test('classic without KIP-360 (InitProducerId v2): the abort after an abortable error sends EndTxn only', async (t) => {
-  const { fake, producer } = setup(t, { versions: { ...KAFKA_3, InitProducerId: 2 }, features: {} });
-  await producer.connect();
-  producer.beginTransaction();
-  fake.reply('Produce', { errorCode: 87 });
-  await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_BROKER_ERROR' });
-  const mark = fake.log.length;
-  await producer.abortTransaction();
-  assert.deepEqual(
-    fake.log.slice(mark).map((c) => c.api),
-    ['EndTxn'],
-  );
-});
+test(
+  'classic: a batch that fails while commitTransaction flushes makes the commit fail abortable, with no EndTxn(commit)',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    const gate = fake.hold('Produce');
+    fake.reply('Produce', { errorCode: 87 });
+    const record = send(producer, 0, 0);
+    await until(() => fake.calls('Produce').length === 1, 'the Produce', 5_000);
+    const commit = producer.commitTransaction();
+    gate.release();
+    // Both settle in the same turn: each has its handler before either does.
+    await Promise.all([
+      assert.rejects(record, { code: 'PRODUCER_BROKER_ERROR' }),
+      assert.rejects(commit, { code: 'PRODUCER_TRANSACTION_ABORTABLE' }),
+    ]);
+    assert.equal(fake.calls('EndTxn').length, 0, 'a transaction with a failed record was committed');
+    await producer.abortTransaction();
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.request.committed),
+      [false],
+    );
+  },
+);
 
-test('v2: the abort after an abortable error is EndTxn(abort) v5 alone, and its epoch is the next one', async (t) => {
-  const { fake, producer } = setup(t, V2);
-  await producer.connect();
-  producer.beginTransaction();
-  fake.reply('Produce', { errorCode: 87 });
-  await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_BROKER_ERROR' });
-  await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
-  const mark = fake.log.length;
-  await producer.abortTransaction();
-  assert.deepEqual(
-    fake.log.slice(mark).map((c) => [c.api, c.version]),
-    [['EndTxn', 5]],
-  );
-  producer.beginTransaction();
-  await send(producer, 1, 0);
-  await producer.commitTransaction();
-  const last = fake.batches().at(-1)!;
-  assert.deepEqual([last.producerEpoch, last.baseSequence], [1, 0]);
-});
+test(
+  'classic without KIP-360 (InitProducerId v2): the abort after an abortable error sends EndTxn only',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, { versions: { ...KAFKA_3, InitProducerId: 2 }, features: {} });
+    await producer.connect();
+    producer.beginTransaction();
+    fake.reply('Produce', { errorCode: 87 });
+    await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_BROKER_ERROR' });
+    const mark = fake.log.length;
+    await producer.abortTransaction();
+    assert.deepEqual(
+      fake.log.slice(mark).map((c) => c.api),
+      ['EndTxn'],
+    );
+  },
+);
+
+test(
+  'v2: the abort after an abortable error is EndTxn(abort) v5 alone, and its epoch is the next one',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, V2);
+    await producer.connect();
+    producer.beginTransaction();
+    fake.reply('Produce', { errorCode: 87 });
+    await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_BROKER_ERROR' });
+    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
+    const mark = fake.log.length;
+    await producer.abortTransaction();
+    assert.deepEqual(
+      fake.log.slice(mark).map((c) => [c.api, c.version]),
+      [['EndTxn', 5]],
+    );
+    producer.beginTransaction();
+    await send(producer, 1, 0);
+    await producer.commitTransaction();
+    const last = fake.batches().at(-1)!;
+    assert.deepEqual([last.producerEpoch, last.baseSequence], [1, 0]);
+  },
+);
 
 // ---- 4. a transaction the coordinator timed out -------------------------------------------------------
 
@@ -412,35 +489,39 @@ for (const [name, cluster] of [
   ['classic', CLASSIC],
   ['v2', V2],
 ] as const) {
-  test(`${name}: INVALID_PRODUCER_EPOCH on a batch: the abort sends no EndTxn, only InitProducerId with the current id and epoch`, async (t) => {
-    const { fake, producer } = setup(t, cluster);
-    await producer.connect();
-    producer.beginTransaction();
-    fake.reply('Produce', { errorCode: 47 });
-    await assert.rejects(
-      send(producer, 0, 0),
-      (err: { context?: { brokerErrorCode?: number } }) => err.context?.brokerErrorCode === 47,
-    );
-    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
-    const mark = fake.log.length;
-    await producer.abortTransaction();
-    const afterAbort = fake.log.slice(mark);
-    assert.deepEqual(
-      afterAbort.map((c) => c.api),
-      ['InitProducerId'],
-    );
-    assert.deepEqual(afterAbort[0]!.request, {
-      transactionalId: TXN_ID,
-      transactionTimeoutMs: TXN_TIMEOUT_MS,
-      producerId: 4000n,
-      producerEpoch: 0,
-    });
-    producer.beginTransaction();
-    await send(producer, 1, 0);
-    await producer.commitTransaction();
-    const last = fake.batches().at(-1)!;
-    assert.deepEqual([last.producerEpoch, last.baseSequence], [1, 0]);
-  });
+  test(
+    `${name}: INVALID_PRODUCER_EPOCH on a batch: the abort sends no EndTxn, only InitProducerId with the current id and epoch`,
+    TIMEOUT,
+    async (t) => {
+      const { fake, producer } = setup(t, cluster);
+      await producer.connect();
+      producer.beginTransaction();
+      fake.reply('Produce', { errorCode: 47 });
+      await assert.rejects(
+        send(producer, 0, 0),
+        (err: { context?: { brokerErrorCode?: number } }) => err.context?.brokerErrorCode === 47,
+      );
+      await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
+      const mark = fake.log.length;
+      await producer.abortTransaction();
+      const afterAbort = fake.log.slice(mark);
+      assert.deepEqual(
+        afterAbort.map((c) => c.api),
+        ['InitProducerId'],
+      );
+      assert.deepEqual(afterAbort[0]!.request, {
+        transactionalId: TXN_ID,
+        transactionTimeoutMs: TXN_TIMEOUT_MS,
+        producerId: 4000n,
+        producerEpoch: 0,
+      });
+      producer.beginTransaction();
+      await send(producer, 1, 0);
+      await producer.commitTransaction();
+      const last = fake.batches().at(-1)!;
+      assert.deepEqual([last.producerEpoch, last.baseSequence], [1, 0]);
+    },
+  );
 }
 
 // ---- 5. fencing ---------------------------------------------------------------------------------------
@@ -449,40 +530,48 @@ for (const [code, name] of [
   [90, 'PRODUCER_FENCED'],
   [47, 'INVALID_PRODUCER_EPOCH (older coordinators)'],
 ] as const) {
-  test(`classic: EndTxn answered ${name}: the commit fails PRODUCER_FENCED and so does every later call`, async (t) => {
-    const { fake, producer } = setup(t, CLASSIC);
-    await producer.connect();
-    producer.beginTransaction();
-    await send(producer, 0, 0);
-    fake.reply('EndTxn', { errorCode: code });
-    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_FENCED' });
-    await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_FENCED' });
-    assert.throws(() => producer.beginTransaction(), { code: 'PRODUCER_FENCED' });
-    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_FENCED' });
-    await assert.rejects(producer.abortTransaction(), { code: 'PRODUCER_FENCED' });
-    assert.equal(fake.calls('EndTxn').length, 1, 'a fenced producer went on talking to the coordinator');
-  });
+  test(
+    `classic: EndTxn answered ${name}: the commit fails PRODUCER_FENCED and so does every later call`,
+    TIMEOUT,
+    async (t) => {
+      const { fake, producer } = setup(t, CLASSIC);
+      await producer.connect();
+      producer.beginTransaction();
+      await send(producer, 0, 0);
+      fake.reply('EndTxn', { errorCode: code });
+      await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_FENCED' });
+      await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_FENCED' });
+      assert.throws(() => producer.beginTransaction(), { code: 'PRODUCER_FENCED' });
+      await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_FENCED' });
+      await assert.rejects(producer.abortTransaction(), { code: 'PRODUCER_FENCED' });
+      assert.equal(fake.calls('EndTxn').length, 1, 'a fenced producer went on talking to the coordinator');
+    },
+  );
 }
 
 // ---- 6. retried coordinator answers -------------------------------------------------------------------
 
-test('classic: the coordinator moved (NOT_COORDINATOR on EndTxn): it is looked up again and the EndTxn retried there', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  producer.beginTransaction();
-  await send(producer, 0, 0);
-  const lookups = fake.transactionLookups;
-  fake.transactionCoordinator = 5;
-  await producer.commitTransaction();
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => c.node),
-    [TXN_COORDINATOR, 5],
-  );
-  assert.equal(fake.transactionLookups, lookups + 1);
-  assert.equal(fake.calls('EndTxn')[1]!.request.committed, true);
-});
+test(
+  'classic: the coordinator moved (NOT_COORDINATOR on EndTxn): it is looked up again and the EndTxn retried there',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    await send(producer, 0, 0);
+    const lookups = fake.transactionLookups;
+    fake.transactionCoordinator = 5;
+    await producer.commitTransaction();
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.node),
+      [TXN_COORDINATOR, 5],
+    );
+    assert.equal(fake.transactionLookups, lookups + 1);
+    assert.equal(fake.calls('EndTxn')[1]!.request.committed, true);
+  },
+);
 
-test('classic: EndTxn answered NOT_COORDINATOR once is retried after a new lookup', async (t) => {
+test('classic: EndTxn answered NOT_COORDINATOR once is retried after a new lookup', TIMEOUT, async (t) => {
   const { fake, producer } = setup(t, CLASSIC);
   await producer.connect();
   producer.beginTransaction();
@@ -494,73 +583,87 @@ test('classic: EndTxn answered NOT_COORDINATOR once is retried after a new looku
   assert.equal(fake.transactionLookups, lookups + 1);
 });
 
-test('classic: CONCURRENT_TRANSACTIONS on AddPartitionsToTxn is asked again, and the batch goes once it is added', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  producer.beginTransaction();
-  fake.reply('AddPartitionsToTxn', { errorCode: 51 });
-  await send(producer, 0, 0);
-  const adds = fake.calls('AddPartitionsToTxn');
-  assert.equal(adds.length, 2);
-  assert.deepEqual(adds[1]!.request.topics, [{ name: TOPIC, partitions: [0] }]);
-  const [produce, ...more] = fake.calls('Produce');
-  assert.equal(more.length, 0);
-  assert.ok(produce!.index >= adds[1]!.answeredAt!);
-  await producer.commitTransaction();
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => c.request.committed),
-    [true],
-  );
-});
+test(
+  'classic: CONCURRENT_TRANSACTIONS on AddPartitionsToTxn is asked again, and the batch goes once it is added',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    fake.reply('AddPartitionsToTxn', { errorCode: 51 });
+    await send(producer, 0, 0);
+    const adds = fake.calls('AddPartitionsToTxn');
+    assert.equal(adds.length, 2);
+    assert.deepEqual(adds[1]!.request.topics, [{ name: TOPIC, partitions: [0] }]);
+    const [produce, ...more] = fake.calls('Produce');
+    assert.equal(more.length, 0);
+    assert.ok(produce!.index >= adds[1]!.answeredAt!);
+    await producer.commitTransaction();
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.request.committed),
+      [true],
+    );
+  },
+);
 
 // ---- 7. abort and misuse ------------------------------------------------------------------------------
 
-test('classic: records not sent when abortTransaction is called fail PRODUCER_TRANSACTION_ABORTED and never reach the broker', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  await producer.connect();
-  producer.beginTransaction();
-  const gate = fake.hold('AddPartitionsToTxn');
-  const unsent = [send(producer, 0, 0), send(producer, 1, 1)];
-  await until(() => fake.calls('AddPartitionsToTxn').length === 1, 'AddPartitionsToTxn', 5_000);
-  const abort = producer.abortTransaction();
-  gate.release();
-  for (const record of unsent) await assert.rejects(record, { code: 'PRODUCER_TRANSACTION_ABORTED' });
-  await abort;
-  assert.equal(fake.calls('Produce').length, 0);
-  assert.deepEqual(
-    fake.calls('EndTxn').map((c) => c.request.committed),
-    [false],
-  );
-  // The producer goes on: the next transaction commits.
-  producer.beginTransaction();
-  await send(producer, 2, 0);
-  await producer.commitTransaction();
-});
+test(
+  'classic: records not sent when abortTransaction is called fail PRODUCER_TRANSACTION_ABORTED and never reach the broker',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    const gate = fake.hold('AddPartitionsToTxn');
+    const unsent = [send(producer, 0, 0), send(producer, 1, 1)];
+    await until(() => fake.calls('AddPartitionsToTxn').length === 1, 'AddPartitionsToTxn', 5_000);
+    const abort = producer.abortTransaction();
+    gate.release();
+    await Promise.all([
+      ...unsent.map((record) => assert.rejects(record, { code: 'PRODUCER_TRANSACTION_ABORTED' })),
+      abort,
+    ]);
+    assert.equal(fake.calls('Produce').length, 0);
+    assert.deepEqual(
+      fake.calls('EndTxn').map((c) => c.request.committed),
+      [false],
+    );
+    // The producer goes on: the next transaction commits.
+    producer.beginTransaction();
+    await send(producer, 2, 0);
+    await producer.commitTransaction();
+  },
+);
 
-test('misuse: send outside a transaction, commit or abort without begin, begin twice fail PRODUCER_INVALID_TXN_STATE', async (t) => {
-  const { fake, producer } = setup(t, CLASSIC);
-  assert.throws(() => producer.beginTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
-  await producer.connect();
-  await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_INVALID_TXN_STATE' });
-  await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
-  await assert.rejects(producer.abortTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
-  await assert.rejects(
-    producer.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 1 }], {
-      groupId: 'g',
-      generationId: 1,
-      memberId: 'm',
-      groupInstanceId: null,
-    }),
-    { code: 'PRODUCER_INVALID_TXN_STATE' },
-  );
-  producer.beginTransaction();
-  assert.throws(() => producer.beginTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
-  await producer.commitTransaction();
-  await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_INVALID_TXN_STATE' });
-  assert.equal(fake.calls('Produce').length, 0);
-  assert.deepEqual(
-    fake.log.map((c) => c.api),
-    ['InitProducerId'],
-    'an empty transaction reaches no coordinator',
-  );
-});
+test(
+  'misuse: send outside a transaction, commit or abort without begin, begin twice fail PRODUCER_INVALID_TXN_STATE',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    assert.throws(() => producer.beginTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
+    await producer.connect();
+    await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_INVALID_TXN_STATE' });
+    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
+    await assert.rejects(producer.abortTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
+    await assert.rejects(
+      producer.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 1 }], {
+        groupId: 'g',
+        generationId: 1,
+        memberId: 'm',
+        groupInstanceId: null,
+      }),
+      { code: 'PRODUCER_INVALID_TXN_STATE' },
+    );
+    producer.beginTransaction();
+    assert.throws(() => producer.beginTransaction(), { code: 'PRODUCER_INVALID_TXN_STATE' });
+    await producer.commitTransaction();
+    await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_INVALID_TXN_STATE' });
+    assert.equal(fake.calls('Produce').length, 0);
+    assert.deepEqual(
+      fake.log.map((c) => c.api),
+      ['InitProducerId'],
+      'an empty transaction reaches no coordinator',
+    );
+  },
+);
