@@ -7,6 +7,7 @@ import {
   NONE,
   NOT_ENOUGH_REPLICAS_AFTER_APPEND,
   OUT_OF_ORDER_SEQUENCE_NUMBER,
+  PRODUCER_FENCED,
   RECORD_LIST_TOO_LARGE,
   REQUEST_TIMED_OUT,
   UNKNOWN_PRODUCER_ID,
@@ -560,7 +561,9 @@ export class Sender {
         ? 'PRODUCER_RECORD_TOO_LARGE'
         : code === UNKNOWN_TOPIC_OR_PARTITION
           ? 'PRODUCER_UNKNOWN_TOPIC'
-          : 'PRODUCER_BROKER_ERROR',
+          : code === PRODUCER_FENCED
+            ? 'PRODUCER_FENCED'
+            : 'PRODUCER_BROKER_ERROR',
       `${what} for ${batch.topic}-${batch.partition}: ${info.name}${detail ? ` (${detail})` : ''}`,
       {
         retriable: info.retriable,

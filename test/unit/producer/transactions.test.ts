@@ -549,6 +549,20 @@ for (const [code, name] of [
   );
 }
 
+test(
+  'a record the partition leader refuses with PRODUCER_FENCED fails PRODUCER_FENCED, and so does every later call',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, CLASSIC);
+    await producer.connect();
+    producer.beginTransaction();
+    fake.reply('Produce', { errorCode: 90 });
+    await assert.rejects(send(producer, 0, 0), { code: 'PRODUCER_FENCED' });
+    await assert.rejects(send(producer, 1, 0), { code: 'PRODUCER_FENCED' });
+    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_FENCED' });
+  },
+);
+
 // ---- 6. retried coordinator answers -------------------------------------------------------------------
 
 test(
