@@ -333,23 +333,30 @@ test('two instances started with one transactional id at once, then both try a t
   const per = 50;
   const twins = [0, 1].map((i) => startTxnProducer(`twin ${i}`, cluster.endpoints, topic, id));
   // Both connect at once, then both try a transaction (twin i: ids i*1000 .. i*1000+49); where a step
-  // fails, the twin aborts (as an application does after an abortable error) and tries to begin again.
+  // fails, the twin aborts (as an application does after an abortable error) and tries the
+  // transaction again, up to three times. The survivor's last attempt commits; the other ends fenced.
+  // (Racing the fenced twin's first produce, the survivor's own first attempt can be refused with
+  // INVALID_PRODUCER_EPOCH too: the coordinator fenced an epoch in between. Its abort recovers.)
   const connected = await Promise.all(twins.map((c) => c.command('connect')));
   const outcomes = await Promise.all(
     twins.map(async (c, i): Promise<{ command: string; answer: CommandAnswer }[]> => {
       const steps = [{ command: 'connect', answer: connected[i]! }];
       if (!connected[i]!.ok) return steps;
-      for (const command of ['begin', `send ${i * 1000} ${per}`, 'commit']) {
-        steps.push({ command, answer: await c.command(command) });
-        if (!steps.at(-1)!.answer.ok) {
-          for (const then of ['abort', 'begin']) steps.push({ command: then, answer: await c.command(then) });
-          break;
+      attempts: for (let attempt = 0; attempt < 3; attempt++) {
+        for (const command of ['begin', `send ${i * 1000} ${per}`, 'commit']) {
+          steps.push({ command, answer: await c.command(command) });
+          if (!steps.at(-1)!.answer.ok) {
+            steps.push({ command: 'abort', answer: await c.command('abort') });
+            if (steps.at(-1)!.answer.ok) continue attempts;
+            break attempts;
+          }
         }
+        break;
       }
       return steps;
     }),
   );
-  const survived = outcomes.map((steps) => steps.every((s) => s.answer.ok));
+  const survived = outcomes.map((steps) => steps.at(-1)!.command === 'commit' && steps.at(-1)!.answer.ok);
   const winner = survived.indexOf(true);
   const loser = outcomes[1 - winner] ?? [];
   for (const c of twins) await c.command('close');

@@ -197,6 +197,7 @@ test('committed transactions are read once and aborted ones never, by Java and b
   const v2 = (features.features.get('transaction.version') ?? 0) >= 2;
   const apis = new Set(bridge.calls.map((c) => c.api));
   const endTxn = bridge.calls.filter((c) => c.api === 'EndTxn').map((c) => c.version);
+  await bridge.disconnect();
   if (v2) {
     assert.ok(!apis.has('AddPartitionsToTxn'), 'KIP-890: partitions are added by the produce requests');
     assert.ok(

@@ -25,15 +25,25 @@ const consumer = createConsumer<CustomersMap>({
 const pace = Number(process.env.CONSUMER_PACE_MS ?? 0);
 const paceEvery = Number(process.env.CONSUMER_PACE_EVERY ?? 1);
 let count = 0;
-process.once('SIGTERM', () => void consumer.close());
-await consumer.connect();
-await consumer.subscribe([topic]);
-process.stderr.write('subscribed\n');
-await consumer.run({
-  eachRecord: async (record) => {
-    if (pace > 0 && ++count % paceEvery === 0) await sleep(pace);
-    // Written before the record is finished: a crash after this line is a duplicate, never a loss.
-    process.stdout.write(`${record.partition} ${record.offset} ${record.value!.id}\n`);
-  },
+let terminated = false;
+process.once('SIGTERM', () => {
+  terminated = true;
+  void consumer.close();
 });
+try {
+  await consumer.connect();
+  await consumer.subscribe([topic]);
+  process.stderr.write('subscribed\n');
+  await consumer.run({
+    eachRecord: async (record) => {
+      if (pace > 0 && ++count % paceEvery === 0) await sleep(pace);
+      // Written before the record is finished: a crash after this line is a duplicate, never a loss.
+      process.stdout.write(`${record.partition} ${record.offset} ${record.value!.id}\n`);
+    },
+  });
+} catch (err) {
+  // A SIGTERM that came while the member was still connecting or joining (a loaded machine starts
+  // it slowly) closed it before it read anything: that is a clean close too.
+  if (!(terminated && (err as { code?: string }).code === 'CONSUMER_CLOSED')) throw err;
+}
 registry.close();
