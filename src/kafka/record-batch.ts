@@ -4,6 +4,7 @@
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { gzipSync } from 'node:zlib';
 import { writeExactLong } from '../avro/long.js';
+import { newTap, type AvscTap, type ValueWriter } from '../avro/writer.js';
 import { lz4Compress, snappyCompress, type Compression } from './compression.js';
 import { crc32c } from './crc32c.js';
 
@@ -66,6 +67,11 @@ function varlongSize(n: number): number {
     bytes++;
   }
   return bytes;
+}
+
+/** Bytes of the zig-zag varint of a length (≥ 0, below 2^31). */
+function prefixSize(n: number): number {
+  return n < 64 ? 1 : n < 8192 ? 2 : n < 1048576 ? 3 : n < 134217728 ? 4 : 5;
 }
 
 /** Bytes of a record's header section: the count, then per header its lengths, UTF-8 name and value. */
@@ -145,9 +151,14 @@ function compressRecords(codec: Exclude<Compression, 'none'>, records: Buffer): 
  * record format). One builder is one partition's open batch; {@link close} turns it into wire bytes.
  */
 export class RecordBatchBuilder {
-  /** avsc-style cursor, kept as one object so varint writes allocate nothing. */
-  private readonly tap: { buf: Buffer; pos: number };
+  /** avsc's cursor, kept as one object so varint writes allocate nothing, and values write through it. */
+  private readonly tap: AvscTap;
   private count = 0;
+  /** Where the record written by {@link writePending} starts; -1 when there is none. */
+  private pendingStart = -1;
+  /** Length-prefix sizes the last record needed: the guess for the next one (see writePending). */
+  private bodyPrefixGuess = 1;
+  private valuePrefixGuess = 1;
   private maxTimestamp = -1; // Java's NO_TIMESTAMP, so the header matches its builder's
   private closed = false;
   private growths = 0;
@@ -156,10 +167,10 @@ export class RecordBatchBuilder {
     private readonly firstTimestamp: number,
     initialCapacity = 16384,
   ) {
-    this.tap = {
-      buf: Buffer.allocUnsafe(Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE)),
-      pos: RECORD_BATCH_HEADER_SIZE,
-    };
+    this.tap = newTap(
+      Buffer.allocUnsafe(Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE)),
+      RECORD_BATCH_HEADER_SIZE,
+    );
   }
 
   /**
@@ -177,7 +188,7 @@ export class RecordBatchBuilder {
 
   /** Header plus the records so far, uncompressed (the batch's size if closed with 'none'). */
   get sizeInBytes(): number {
-    return this.tap.pos;
+    return this.pendingStart < 0 ? this.tap.pos : this.pendingStart;
   }
 
   /** Times the buffer was reallocated: it doubles, so this stays O(log n) — what keeps appends linear. */
@@ -185,9 +196,132 @@ export class RecordBatchBuilder {
     return this.growths;
   }
 
+  /**
+   * Writes a record at the end of the batch with its value written in place by `writeValue` (no
+   * intermediate buffer, no copy); it is not part of the batch until {@link commitPending}, and
+   * {@link discardPending} takes it back. `key` is the first `keyLength` bytes of a buffer (a scratch
+   * buffer the caller reuses); headers must have been checked (strings or Buffers). Returns the
+   * value's length in bytes. If `writeValue` throws, nothing is left written and the error goes on.
+   *
+   * The record's and the value's length prefixes are varints whose size depends on lengths known only
+   * after writing: each is written with the size the previous record needed, and the bytes behind it
+   * moved in the rare case it was wrong.
+   */
+  writePending(
+    timestamp: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: Readonly<Record<string, string | Buffer>> | undefined,
+  ): number {
+    if (this.closed) throw new Error('cannot append to a closed record batch');
+    if (this.pendingStart >= 0) throw new Error('a pending record is not committed or discarded');
+    const tap = this.tap;
+    const start = tap.pos;
+    const timestampDelta = timestamp - this.firstTimestamp;
+    // The fixed part's most bytes: prefix, attributes, two deltas, key length and key, value prefix.
+    const fixed = 5 + 1 + 10 + 5 + 5 + keyLength + 5 + (headers === undefined ? 1 : headersSize(headers));
+    for (;;) {
+      if (start + fixed + 16 > tap.buf.length) this.grow(start + fixed + 16);
+      const valueLength = this.tryWrite(start, timestampDelta, key, keyLength, writeValue, value, headers);
+      if (valueLength >= 0) {
+        this.pendingStart = start;
+        return valueLength;
+      }
+      // The value ran past the end of the buffer: grow and write again.
+      const needed = tap.pos + fixed + 16;
+      tap.pos = start;
+      this.grow(needed);
+    }
+  }
+
+  /** Bytes the pending record takes in the batch. */
+  get pendingBytes(): number {
+    return this.pendingStart < 0 ? 0 : this.tap.pos - this.pendingStart;
+  }
+
+  /** The pending record is the batch's next record. */
+  commitPending(timestamp: number): void {
+    this.pendingStart = -1;
+    this.count++;
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+  }
+
+  discardPending(): void {
+    if (this.pendingStart < 0) return;
+    this.tap.pos = this.pendingStart;
+    this.pendingStart = -1;
+  }
+
+  /** One attempt of writePending: the value's length, or -1 if it ran past the end of the buffer. */
+  private tryWrite(
+    start: number,
+    timestampDelta: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: Readonly<Record<string, string | Buffer>> | undefined,
+  ): number {
+    const tap = this.tap;
+    const bodyGuess = this.bodyPrefixGuess;
+    const bodyStart = start + bodyGuess;
+    let buf = tap.buf;
+    buf[bodyStart] = 0; // record attributes: unused in v2
+    tap.pos = bodyStart + 1;
+    writeExactLong(tap, timestampDelta);
+    writeExactLong(tap, this.count);
+    if (key === null)
+      buf[tap.pos++] = 1; // zig-zag(-1)
+    else {
+      writeExactLong(tap, keyLength);
+      let pos = tap.pos;
+      for (let i = 0; i < keyLength; i++) buf[pos++] = key[i]!;
+      tap.pos = pos;
+    }
+    const valueGuess = this.valuePrefixGuess;
+    const valueStart = tap.pos + valueGuess;
+    tap.pos = valueStart;
+    try {
+      writeValue(tap, value);
+    } catch (err) {
+      tap.pos = start;
+      throw err;
+    }
+    buf = tap.buf;
+    // Room for the headers and for moving the value or the body by a few bytes.
+    const headerBytes = headers === undefined ? 1 : headersSize(headers);
+    if (tap.pos + headerBytes + 16 > buf.length) return -1;
+    const valueLength = tap.pos - valueStart;
+    const valuePrefix = prefixSize(valueLength);
+    if (valuePrefix !== valueGuess) {
+      buf.copyWithin(valueStart - valueGuess + valuePrefix, valueStart, tap.pos);
+      this.valuePrefixGuess = valuePrefix;
+    }
+    const valueEnd = valueStart - valueGuess + valuePrefix + valueLength;
+    tap.pos = valueStart - valueGuess;
+    writeExactLong(tap, valueLength);
+    tap.pos = valueEnd;
+    if (headers === undefined) buf[tap.pos++] = 0;
+    else this.writeHeaders(headers);
+    const bodyLength = tap.pos - bodyStart;
+    const bodyPrefix = prefixSize(bodyLength);
+    const end = start + bodyPrefix + bodyLength;
+    if (bodyPrefix !== bodyGuess) {
+      buf.copyWithin(start + bodyPrefix, bodyStart, tap.pos);
+      this.bodyPrefixGuess = bodyPrefix;
+    }
+    tap.pos = start;
+    writeExactLong(tap, bodyLength);
+    tap.pos = end;
+    return valueLength;
+  }
+
   /** Appends one record; returns the bytes it added. */
   append(record: BatchRecord): number {
     if (this.closed) throw new Error('cannot append to a closed record batch');
+    if (this.pendingStart >= 0) throw new Error('a pending record is not committed or discarded');
     const timestamp = record.timestamp;
     const timestampDelta = timestamp - this.firstTimestamp;
     const offsetDelta = this.count;
@@ -232,6 +366,7 @@ export class RecordBatchBuilder {
    */
   close(codec: Compression): ClosedRecordBatch {
     if (this.closed) throw new Error('record batch already closed');
+    this.discardPending();
     if (this.count === 0) throw new Error('a record batch needs at least one record');
     this.closed = true;
     const { buf: encoded, pos: end } = this.tap;

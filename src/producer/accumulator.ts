@@ -1,5 +1,6 @@
-import type { DeliveryHandle } from './delivery.js';
+import type { Outcome } from './delivery.js';
 import type { Compression } from './settings.js';
+import type { ValueWriter } from '../avro/writer.js';
 import { recordsOf } from './batch-split.js';
 import {
   RECORD_BATCH_HEADER_SIZE,
@@ -17,8 +18,8 @@ let nextBatchOrder = 0;
 export class ProducerBatch {
   private builder: RecordBatchBuilder | undefined;
   private closedBatch: ClosedRecordBatch | undefined;
-  /** One per record, in offset order. */
-  readonly deliveries: DeliveryHandle[] = [];
+  /** One per record, in offset order: the send's callback itself, or its promise's handle. */
+  readonly deliveries: Outcome[] = [];
   /** Each record's timestamp (what RecordMetadata reports on CreateTime topics). */
   readonly timestamps: number[] = [];
   /** bufferMemory bytes held until the batch is answered. */
@@ -81,11 +82,39 @@ export class ProducerBatch {
     return this.closedBatch;
   }
 
-  append(record: BatchRecord, delivery: DeliveryHandle, reservedBytes: number): void {
+  append(record: BatchRecord, delivery: Outcome, reservedBytes: number): void {
     this.builder!.append(record);
     this.deliveries.push(delivery);
     this.timestamps.push(record.timestamp);
     this.reservedBytes += reservedBytes;
+  }
+
+  /** bufferMemory bytes of the record written by {@link RecordAccumulator.writePending}. */
+  pendingSize = 0;
+
+  /** See RecordBatchBuilder.writePending. */
+  writePending(
+    timestamp: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: BatchRecord['headers'],
+  ): number {
+    return this.builder!.writePending(timestamp, key, keyLength, writeValue, value, headers);
+  }
+
+  commitPending(delivery: Outcome, timestamp: number): void {
+    this.builder!.commitPending(timestamp);
+    this.deliveries.push(delivery);
+    this.timestamps.push(timestamp);
+    this.reservedBytes += this.pendingSize;
+    this.pendingSize = 0;
+  }
+
+  discardPending(): void {
+    this.builder!.discardPending();
+    this.pendingSize = 0;
   }
 
   close(codec: Compression): void {
@@ -200,7 +229,7 @@ export class RecordAccumulator {
     partition: number,
     record: BatchRecord,
     size: number,
-    delivery: DeliveryHandle,
+    delivery: Outcome,
     now: number,
   ): void {
     const queue = this.queueFor(topic, partition);
@@ -209,15 +238,84 @@ export class RecordAccumulator {
       this.close(batch);
       batch = undefined;
     }
-    if (!batch) {
-      batch = new ProducerBatch(queue, now, record.timestamp, Math.max(this.options.batchSize, size + 128));
-      queue.open = batch;
-      batch.onSettled = this.forget;
-      this.incomplete.add(batch);
-      this.scheduleLinger(batch);
-    }
+    batch ??= this.openBatch(queue, now, record.timestamp, Math.max(this.options.batchSize, size + 128));
     batch.append(record, delivery, size);
     if (batch.sizeInBytes >= this.options.batchSize) this.close(batch);
+  }
+
+  /**
+   * Writes a record straight into its partition's open batch — the value by `writeValue`, in place —
+   * without making it part of the batch: the caller checks the record's size (`pendingSize` of the
+   * batch returned: `overhead` plus the value's length), reserves it, then calls {@link commitPending}
+   * or {@link discardPending}. The batch closes first, as `append` closes it, when the record would
+   * take it past `batchSize`. Nothing is left written if `writeValue` throws.
+   */
+  writePending(
+    topic: string,
+    partition: number,
+    timestamp: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: BatchRecord['headers'],
+    overhead: number,
+    now: number,
+  ): ProducerBatch {
+    const queue = this.queueFor(topic, partition);
+    const open = queue.open;
+    if (open) {
+      const size = overhead + open.writePending(timestamp, key, keyLength, writeValue, value, headers);
+      if (open.sizeInBytes + size <= this.options.batchSize) {
+        open.pendingSize = size;
+        return open;
+      }
+      open.discardPending();
+      this.close(open);
+    }
+    const batch = this.openBatch(queue, now, timestamp, this.options.batchSize);
+    try {
+      batch.pendingSize =
+        overhead + batch.writePending(timestamp, key, keyLength, writeValue, value, headers);
+    } catch (err) {
+      this.dropIfEmpty(batch);
+      throw err;
+    }
+    return batch;
+  }
+
+  /** The pending record of `batch` (see writePending) is its next record; `delivery` hears how it went. */
+  commitPending(batch: ProducerBatch, delivery: Outcome, timestamp: number): void {
+    batch.commitPending(delivery, timestamp);
+    if (batch.sizeInBytes >= this.options.batchSize) this.close(batch);
+  }
+
+  /** Takes back the pending record of `batch`, and the batch itself if it had no other. */
+  discardPending(batch: ProducerBatch): void {
+    batch.discardPending();
+    this.dropIfEmpty(batch);
+  }
+
+  private openBatch(
+    queue: PartitionQueue,
+    now: number,
+    firstTimestamp: number,
+    capacity: number,
+  ): ProducerBatch {
+    const batch = new ProducerBatch(queue, now, firstTimestamp, capacity);
+    queue.open = batch;
+    batch.onSettled = this.forget;
+    this.incomplete.add(batch);
+    this.scheduleLinger(batch);
+    return batch;
+  }
+
+  private dropIfEmpty(batch: ProducerBatch): void {
+    if (batch.recordCount > 0 || batch.queue.open !== batch) return;
+    batch.cancelLinger?.();
+    batch.cancelLinger = undefined;
+    batch.queue.open = undefined;
+    this.incomplete.delete(batch);
   }
 
   /** Closes every open batch (flush). */
