@@ -422,29 +422,49 @@ export class RecordBatchBuilder {
 
 /** A closed batch: wire bytes plus the producer state idempotence rewrites. */
 export class ClosedRecordBatch {
+  private readonly bytes: Buffer;
+  /** The header changed since the CRC was last computed. */
+  private crcStale = true;
+
   /** @internal Built by {@link RecordBatchBuilder.close}. */
   constructor(
-    /**
-     * The whole batch as wire bytes (baseOffset 0 … last record), valid once setProducerState has
-     * been called (or as-is for non-idempotent: producerId -1, epoch -1, sequence -1 by default).
-     */
-    readonly buffer: Buffer,
+    bytes: Buffer,
     readonly recordCount: number,
     readonly codec: Compression,
   ) {
+    this.bytes = bytes;
     this.setProducerState(-1n, -1, -1);
   }
 
   /**
-   * Writes producer id, epoch and base sequence into the header and recomputes the CRC. Idempotence
-   * assigns these when the batch is drained, not when it is built, and a retried batch keeps them —
-   * unless the producer id is reset, when it is called again.
+   * The whole batch as wire bytes (baseOffset 0 … last record), with the producer state last set
+   * (non-idempotent: producerId -1, epoch -1, sequence -1) and its CRC. The CRC is computed here, when
+   * the bytes are asked for, so a batch an idempotent producer stamps is checksummed once, not twice.
+   */
+  get buffer(): Buffer {
+    if (this.crcStale) {
+      const buf = this.bytes;
+      buf.writeUInt32BE(crc32c(buf, ATTRIBUTES_OFFSET, buf.length), CRC_OFFSET);
+      this.crcStale = false;
+    }
+    return this.bytes;
+  }
+
+  /** Bytes of the batch (what `buffer.length` is, without computing the CRC). */
+  get byteLength(): number {
+    return this.bytes.length;
+  }
+
+  /**
+   * Writes producer id, epoch and base sequence into the header (the CRC follows when the bytes are
+   * next asked for). Idempotence assigns these when the batch is drained, not when it is built, and a
+   * retried batch keeps them — unless the producer id is reset, when it is called again.
    */
   setProducerState(producerId: bigint, producerEpoch: number, baseSequence: number): void {
-    const buf = this.buffer;
+    const buf = this.bytes;
     buf.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET);
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
-    buf.writeUInt32BE(crc32c(buf, ATTRIBUTES_OFFSET, buf.length), CRC_OFFSET);
+    this.crcStale = true;
   }
 }

@@ -11,6 +11,9 @@ import {
 
 let nextBatchOrder = 0;
 
+/** Bytes a batch's buffer has beyond batchSize (see RecordAccumulator.writePending). */
+const BATCH_SLACK = 1024;
+
 /**
  * One record batch of one partition, from its first record to its answer: open (records are encoded
  * into it as they arrive), closed (wire bytes, compressed), then in flight and possibly retried.
@@ -69,7 +72,7 @@ export class ProducerBatch {
 
   /** Bytes so far, uncompressed while open. */
   get sizeInBytes(): number {
-    return this.builder?.sizeInBytes ?? this.closedBatch?.buffer.length ?? 0;
+    return this.builder?.sizeInBytes ?? this.closedBatch?.byteLength ?? 0;
   }
 
   get isOpen(): boolean {
@@ -273,7 +276,9 @@ export class RecordAccumulator {
       open.discardPending();
       this.close(open);
     }
-    const batch = this.openBatch(queue, now, timestamp, this.options.batchSize);
+    // Room beyond batchSize for the record that finds the batch full: it is written, found too big for
+    // this batch and written again into the next, without the buffer growing (and being copied) first.
+    const batch = this.openBatch(queue, now, timestamp, this.options.batchSize + BATCH_SLACK);
     try {
       batch.pendingSize =
         overhead + batch.writePending(timestamp, key, keyLength, writeValue, value, headers);
