@@ -20,6 +20,7 @@ import { PartitionChooser, type Partitioner } from './partitioner.js';
 import { initCompression, type BatchRecord } from '../kafka/record-batch.js';
 import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
 import { RecordWriter } from './record-writer.js';
+import { prepareTopics } from './topic-preparation.js';
 import { ProducerIdentity } from './producer-identity.js';
 import type { TlsOptions } from '../tls.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
@@ -253,6 +254,13 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     await Promise.all([this.bridge.connect(), initCompression()]).catch((err: unknown) => {
       throw err instanceof ProducerError ? err : fromKafkaJs(err, { brokers: this.brokers });
     });
+    // Every topic's schema id and metadata now, so no first send waits on the registry.
+    await prepareTopics(this.topics, this.serde, (topic) => this.partitionCount(topic)).catch(
+      async (err: unknown) => {
+        await this.bridge.disconnect().catch(() => {});
+        throw err;
+      },
+    );
     this.connected = true;
   }
 
