@@ -69,6 +69,25 @@ function varlongSize(n: number): number {
   return bytes;
 }
 
+/**
+ * The zig-zag varint of a safe integer at `buf[pos]`; returns the position after it. The sizes a
+ * record's fields have (deltas, lengths below 8 KiB) are written here, the rest by writeExactLong.
+ */
+function putVarlong(tap: AvscTap, buf: Buffer, pos: number, n: number): number {
+  if (n >= 0 && n < 8192) {
+    if (n < 64) {
+      buf[pos] = n << 1;
+      return pos + 1;
+    }
+    buf[pos] = ((n << 1) & 0x7f) | 0x80;
+    buf[pos + 1] = n >>> 6;
+    return pos + 2;
+  }
+  tap.pos = pos;
+  writeExactLong(tap, n);
+  return tap.pos;
+}
+
 /** Bytes of the zig-zag varint of a length (≥ 0, below 2^31). */
 function prefixSize(n: number): number {
   return n < 64 ? 1 : n < 8192 ? 2 : n < 1048576 ? 3 : n < 134217728 ? 4 : 5;
@@ -269,19 +288,16 @@ export class RecordBatchBuilder {
     const bodyStart = start + bodyGuess;
     let buf = tap.buf;
     buf[bodyStart] = 0; // record attributes: unused in v2
-    tap.pos = bodyStart + 1;
-    writeExactLong(tap, timestampDelta);
-    writeExactLong(tap, this.count);
+    let pos = putVarlong(tap, buf, bodyStart + 1, timestampDelta);
+    pos = putVarlong(tap, buf, pos, this.count);
     if (key === null)
-      buf[tap.pos++] = 1; // zig-zag(-1)
+      buf[pos++] = 1; // zig-zag(-1)
     else {
-      writeExactLong(tap, keyLength);
-      let pos = tap.pos;
+      pos = putVarlong(tap, buf, pos, keyLength);
       for (let i = 0; i < keyLength; i++) buf[pos++] = key[i]!;
-      tap.pos = pos;
     }
     const valueGuess = this.valuePrefixGuess;
-    const valueStart = tap.pos + valueGuess;
+    const valueStart = pos + valueGuess;
     tap.pos = valueStart;
     try {
       writeValue(tap, value);
@@ -290,31 +306,31 @@ export class RecordBatchBuilder {
       throw err;
     }
     buf = tap.buf;
+    pos = tap.pos;
     // Room for the headers and for moving the value or the body by a few bytes.
     const headerBytes = headers === undefined ? 1 : headersSize(headers);
-    if (tap.pos + headerBytes + 16 > buf.length) return -1;
-    const valueLength = tap.pos - valueStart;
+    if (pos + headerBytes + 16 > buf.length) return -1;
+    const valueLength = pos - valueStart;
     const valuePrefix = prefixSize(valueLength);
     if (valuePrefix !== valueGuess) {
-      buf.copyWithin(valueStart - valueGuess + valuePrefix, valueStart, tap.pos);
+      buf.copyWithin(valueStart - valueGuess + valuePrefix, valueStart, pos);
       this.valuePrefixGuess = valuePrefix;
     }
-    const valueEnd = valueStart - valueGuess + valuePrefix + valueLength;
-    tap.pos = valueStart - valueGuess;
-    writeExactLong(tap, valueLength);
-    tap.pos = valueEnd;
-    if (headers === undefined) buf[tap.pos++] = 0;
-    else this.writeHeaders(headers);
-    const bodyLength = tap.pos - bodyStart;
+    pos = putVarlong(tap, buf, valueStart - valueGuess, valueLength) + valueLength;
+    if (headers === undefined) buf[pos++] = 0;
+    else {
+      tap.pos = pos;
+      this.writeHeaders(headers);
+      pos = tap.pos;
+    }
+    const bodyLength = pos - bodyStart;
     const bodyPrefix = prefixSize(bodyLength);
-    const end = start + bodyPrefix + bodyLength;
     if (bodyPrefix !== bodyGuess) {
-      buf.copyWithin(start + bodyPrefix, bodyStart, tap.pos);
+      buf.copyWithin(start + bodyPrefix, bodyStart, pos);
       this.bodyPrefixGuess = bodyPrefix;
     }
-    tap.pos = start;
-    writeExactLong(tap, bodyLength);
-    tap.pos = end;
+    putVarlong(tap, buf, start, bodyLength);
+    tap.pos = start + bodyPrefix + bodyLength;
     return valueLength;
   }
 

@@ -371,7 +371,7 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     delivery: Outcome,
     sentAt: number,
   ): boolean {
-    const route = this.writer.route(topic, this.binding(topic));
+    const route = this.writer.known(topic) ?? this.writer.route(topic, this.binding(topic));
     const partitionCount = this.bridge.partitionCount(topic);
     if (partitionCount === undefined || !route) return false;
     const batch = this.writer.write(route, record, sentAt, this.accumulator, this.partitions, partitionCount);

@@ -58,6 +58,11 @@ export class RecordWriter {
     private readonly maxRequestSize: number,
   ) {}
 
+  /** The topic's route if it has been found before. */
+  known(topic: string): Route | undefined {
+    return this.routes.get(topic);
+  }
+
   /** The topic's route, or undefined while its serializers are not prepared (the slow path prepares them). */
   route(topic: string, binding: TopicBinding): Route | undefined {
     const known = this.routes.get(topic);
