@@ -182,14 +182,22 @@ export class RecordBatchBuilder {
   private closed = false;
   private growths = 0;
 
+  /** `storage`, if given, is a buffer of at least `initialCapacity` bytes to encode into (a recycled one). */
   constructor(
     private readonly firstTimestamp: number,
     initialCapacity = 16384,
+    storage?: Buffer,
   ) {
+    const capacity = Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE);
     this.tap = newTap(
-      Buffer.allocUnsafe(Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE)),
+      storage && storage.length >= capacity ? storage : Buffer.allocUnsafe(capacity),
       RECORD_BATCH_HEADER_SIZE,
     );
+  }
+
+  /** The buffer records are encoded into (an uncompressed closed batch is a view of it). */
+  get storage(): Buffer {
+    return this.tap.buf;
   }
 
   /**

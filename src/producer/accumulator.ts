@@ -15,12 +15,20 @@ let nextBatchOrder = 0;
 const BATCH_SLACK = 1024;
 
 /**
+ * Buffers of settled batches kept for new batches: allocating one per batch (outside V8's heap) made
+ * V8 collect its old space every few megabytes — the producer's largest GC cost.
+ */
+const SPARE_BUFFERS = 64;
+
+/**
  * One record batch of one partition, from its first record to its answer: open (records are encoded
  * into it as they arrive), closed (wire bytes, compressed), then in flight and possibly retried.
  */
 export class ProducerBatch {
   private builder: RecordBatchBuilder | undefined;
   private closedBatch: ClosedRecordBatch | undefined;
+  /** The builder's buffer, kept from close until the batch is settled and it can be used again. */
+  private storage: Buffer | undefined;
   /** One per record, in offset order: the send's callback itself, or its promise's handle. */
   readonly deliveries: Outcome[] = [];
   /** Each record's timestamp (what RecordMetadata reports on CreateTime topics). */
@@ -54,8 +62,9 @@ export class ProducerBatch {
     readonly createdAt: number,
     firstTimestamp: number,
     capacity: number,
+    storage?: Buffer,
   ) {
-    this.builder = new RecordBatchBuilder(firstTimestamp, capacity);
+    this.builder = new RecordBatchBuilder(firstTimestamp, capacity, storage);
   }
 
   get topic(): string {
@@ -123,8 +132,22 @@ export class ProducerBatch {
   close(codec: Compression): void {
     this.cancelLinger?.();
     this.cancelLinger = undefined;
+    this.storage = this.builder!.storage;
     this.closedBatch = this.builder!.close(codec);
     this.builder = undefined;
+  }
+
+  /**
+   * The buffer the batch was encoded into, once nothing will read it again: after the batch is
+   * settled (a request carries a copy of the bytes — the sender concatenates each request — so an
+   * answered or failed batch's bytes are nobody's), or when it is dropped without being closed.
+   */
+  takeStorage(): Buffer | undefined {
+    const storage = this.storage ?? this.builder?.storage;
+    this.storage = undefined;
+    this.builder = undefined;
+    this.closedBatch = undefined;
+    return storage;
   }
 
   /** Acknowledged or failed: what `flush` waits for. */
@@ -222,7 +245,11 @@ export class RecordAccumulator {
   private readonly byTopic = new Map<string, PartitionQueue[]>();
   /** Every batch made and not yet acknowledged or failed (Java's IncompleteBatches), for flush. */
   private readonly incomplete = new Set<ProducerBatch>();
-  private readonly forget = (batch: ProducerBatch) => this.incomplete.delete(batch);
+  private readonly spare: Buffer[] = [];
+  private readonly forget = (batch: ProducerBatch) => {
+    this.incomplete.delete(batch);
+    this.recycle(batch);
+  };
 
   constructor(private readonly options: AccumulatorOptions) {}
 
@@ -278,7 +305,13 @@ export class RecordAccumulator {
     }
     // Room beyond batchSize for the record that finds the batch full: it is written, found too big for
     // this batch and written again into the next, without the buffer growing (and being copied) first.
-    const batch = this.openBatch(queue, now, timestamp, this.options.batchSize + BATCH_SLACK);
+    const batch = this.openBatch(
+      queue,
+      now,
+      timestamp,
+      this.options.batchSize + BATCH_SLACK,
+      this.spare.pop(),
+    );
     try {
       batch.pendingSize =
         overhead + batch.writePending(timestamp, key, keyLength, writeValue, value, headers);
@@ -306,8 +339,9 @@ export class RecordAccumulator {
     now: number,
     firstTimestamp: number,
     capacity: number,
+    storage?: Buffer,
   ): ProducerBatch {
-    const batch = new ProducerBatch(queue, now, firstTimestamp, capacity);
+    const batch = new ProducerBatch(queue, now, firstTimestamp, capacity, storage);
     queue.open = batch;
     batch.onSettled = this.forget;
     this.incomplete.add(batch);
@@ -321,6 +355,15 @@ export class RecordAccumulator {
     batch.cancelLinger = undefined;
     batch.queue.open = undefined;
     this.incomplete.delete(batch);
+    this.recycle(batch);
+  }
+
+  /** Keeps a finished batch's buffer for a new batch, if it is a batch-sized one and there is room. */
+  private recycle(batch: ProducerBatch): void {
+    const storage = batch.takeStorage();
+    if (storage?.length === this.options.batchSize + BATCH_SLACK && this.spare.length < SPARE_BUFFERS) {
+      this.spare.push(storage);
+    }
   }
 
   /** Closes every open batch (flush). */
