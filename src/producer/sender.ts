@@ -411,6 +411,8 @@ export class Sender {
       timeoutMs: this.options.requestTimeoutMs,
       topics,
     });
+    // A copy, and it must stay one: the accumulator reuses a batch's buffer once the batch is settled,
+    // which may be before a request still holding it would have been written (acks 0, expiry).
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
   }
 
