@@ -22,7 +22,14 @@ import { isRawKeyKind, RAW_KEY_KINDS, type RawKeyKind, type RawKeyValue } from '
 import { formatIssues, SerdeError, valueIssues } from './errors.js';
 import { decodeRawKey, encodeRawKey } from './raw-keys.js';
 import { subjectFor, type SubjectStrategy } from './subject-strategy.js';
-import { encodeFramed, encodeFramedTransient, HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './wire-format.js';
+import {
+  encodeFramed,
+  encodeFramedTransient,
+  HEADER_SIZE,
+  MAGIC_BYTE,
+  readSchemaId,
+  writeFramedTransient,
+} from './wire-format.js';
 import { compileWriter, type AvscTap as WriteTap } from '../avro/writer.js';
 
 /** avsc's read cursor (avsc/lib/utils.js), what its types and resolvers read from. */
@@ -555,21 +562,12 @@ export class AvroSerde {
         });
       }
     };
-    const serializer: PreparedSerializer = {
-      topic,
-      isKey,
-      subject,
-      schemaId,
-      type: asAvroType<unknown, never>(type),
-      serialize: (value: unknown): Buffer => encode(value, encodeFramed),
-      serializeTransient: (value: unknown): Buffer => encode(value, encodeFramedTransient),
-    };
     const writeBody = compileWriter(type);
     const id0 = (schemaId >>> 24) & 0xff;
     const id1 = (schemaId >>> 16) & 0xff;
     const id2 = (schemaId >>> 8) & 0xff;
     const id3 = schemaId & 0xff;
-    framedWriters.set(serializer, (tap, value) => {
+    const writeFramed: FramedWriter = (tap, value) => {
       const buf = tap.buf;
       const pos = tap.pos;
       buf[pos] = MAGIC_BYTE;
@@ -579,7 +577,24 @@ export class AvroSerde {
       buf[pos + 4] = id3;
       tap.pos = pos + HEADER_SIZE;
       writeBody(tap, value);
-    });
+    };
+    // avrokit's writer first; a value it refuses goes to avsc, which says why (or, should it take
+    // the value after all, writes it).
+    const write = (value: unknown, copy: boolean): Buffer => {
+      const bytes = writeFramedTransient(writeFramed, value);
+      if (bytes === undefined) return encode(value, copy ? encodeFramed : encodeFramedTransient);
+      return copy ? Buffer.from(bytes) : bytes;
+    };
+    const serializer: PreparedSerializer = {
+      topic,
+      isKey,
+      subject,
+      schemaId,
+      type: asAvroType<unknown, never>(type),
+      serialize: (value: unknown): Buffer => write(value, true),
+      serializeTransient: (value: unknown): Buffer => write(value, false),
+    };
+    framedWriters.set(serializer, writeFramed);
     return serializer;
   }
 }
