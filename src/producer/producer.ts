@@ -20,7 +20,7 @@ import { PartitionChooser, type Partitioner } from './partitioner.js';
 import { initCompression, type BatchRecord } from '../kafka/record-batch.js';
 import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
 import { RecordWriter } from './record-writer.js';
-import { prepareTopics } from './topic-preparation.js';
+import { connectLeaders, prepareTopics } from './topic-preparation.js';
 import { ProducerIdentity } from './producer-identity.js';
 import type { TlsOptions } from '../tls.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
@@ -254,8 +254,11 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     await Promise.all([this.bridge.connect(), initCompression()]).catch((err: unknown) => {
       throw err instanceof ProducerError ? err : fromKafkaJs(err, { brokers: this.brokers });
     });
-    // Every topic's schema id and metadata now, so no first send waits on the registry.
-    await prepareTopics(this.topics, this.serde, (topic) => this.partitionCount(topic)).catch(
+    // Every topic's schema ids, metadata and leaders' connections, and the producer id, now: no first
+    // send waits on the registry or the cluster.
+    const loadTopic = (topic: string) =>
+      this.partitionCount(topic).then(() => connectLeaders(this.bridge, topic));
+    await Promise.all([prepareTopics(this.topics, this.serde, loadTopic), this.sender.prepare()]).catch(
       async (err: unknown) => {
         await this.bridge.disconnect().catch(() => {});
         throw err;
@@ -379,8 +382,9 @@ class AvrokitProducer<M extends TopicMapShape> implements Producer<M> {
     if (!this.pool.tryReserve(size)) {
       // No room: the record waits in send order with the bytes it has now (later changes to the
       // value are not sent, as with Java's serialize-at-send).
-      const serialized = { key: this.writer.keyCopy(), value: route.value.serialize(record.value) };
+      const key = this.writer.keyCopy();
       this.accumulator.discardPending(batch);
+      const serialized = { key, value: route.value.serialize(record.value) };
       this.sendLater({ topic, record, delivery: this.handleOf(topic, delivery), sentAt }, serialized);
       return true;
     }

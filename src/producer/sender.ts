@@ -122,6 +122,16 @@ export class Sender {
    * Stops sending and waits for a metadata refresh, InitProducerId or connection attempt under way,
    * so that none of them reconnects after the caller disconnects.
    */
+  /**
+   * Asks for the producer id at once (what connect() calls), as Java's sender does when it starts,
+   * so the first batch does not wait for InitProducerId. Resolves when the id is known or the request
+   * failed — a failure is handled as on a first batch: asked again with backoff, or fatal.
+   */
+  prepare(): Promise<void> {
+    if (this.identity && !this.identity.hasId) this.loadIdentity(Date.now());
+    return this.identityLoading ?? Promise.resolve();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);

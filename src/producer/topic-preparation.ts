@@ -1,6 +1,7 @@
 import { isAvrokitError, type AvrokitError, type AvrokitErrorOptions, type ErrorCode } from '../errors.js';
 import type { AvroSerde } from '../serde/avro-serde.js';
 import type { TopicBinding } from '../schema/topics.js';
+import type { ClusterConnection } from '../kafka/kafka-bridge.js';
 
 type ErrorClass = new (code: ErrorCode, message: string, options: AvrokitErrorOptions) => AvrokitError;
 
@@ -49,4 +50,16 @@ export async function prepareTopics(
     }),
   );
   if (refusals.length > 0) throw refusals[0]!;
+}
+
+/**
+ * Connects to the leaders of a topic's partitions (as far as the metadata knows them), so the first
+ * request does not wait for a connection; a broker that cannot be reached now is left to the sender,
+ * which connects (and reports) as it always does.
+ */
+export async function connectLeaders(cluster: ClusterConnection, topic: string): Promise<void> {
+  const leaders = new Set<number>();
+  for (const { leader } of cluster.partitions(topic))
+    if (leader !== undefined && leader >= 0) leaders.add(leader);
+  await Promise.allSettled([...leaders].map((leader) => cluster.broker(leader)));
 }
