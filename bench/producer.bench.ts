@@ -1,21 +1,22 @@
 /**
  * Producer throughput and latency for ~100-byte typed Avro records with acks=all against the local
- * broker, in one run with the references the producer issue names:
+ * broker, in one run with the references the producer issues name, each contender in a process of its
+ * own (bench/producer-contender.ts) so that Node 20 and Node 22 rows run side by side:
+ * - avrokit on Node 20 and on Node 22 (connect, then send without awaiting each record),
+ * - @platformatic/kafka (a pure-JS client) sending the same records already encoded: 1.35 on Node 20
+ *   and the 2.12 line on Node 22, which it needs,
  * - Java's own producer: org.apache.kafka.tools.ProducerPerformance with the same record size,
- * - @platformatic/kafka (a pure-JS client) sending the same records already encoded,
  * - kafkajs `sendBatch` with the same records already encoded (the transport's limit),
  * - a kafkajs loop awaiting each `send` (what most code does today; one short round).
  * The machine is noisy, so the contenders take turns over BENCH_ROUNDS rounds (default 3) and the
- * medians are reported.
+ * medians are reported; each avrokit row is set against the platformatic row on its own Node.
  *
  *   npm run bench:producer            (starts the local stack if needed, stops it after)
  */
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { avroTypes, topics as generatedTopics, type TopicMap } from '../schemas/generated/index.js';
-import { AvroSerde, createProducer, SchemaRegistry, type Topics } from '../src/index.js';
+import { avroTypes, type TopicMap } from '../schemas/generated/index.js';
+import { AvroSerde, SchemaRegistry } from '../src/index.js';
 import { ensureKafkaTools } from '../src/stack/artifacts.js';
 import { resolveStackOptions } from '../src/stack/options.js';
 import { findJava, findMaven } from '../src/stack/toolchain.js';
@@ -26,26 +27,7 @@ const AWAITED_RECORDS = 3_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTITIONS = 3;
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-/** What the benchmark uses of @platformatic/kafka, which lives in bench/contenders/ (its own package.json). */
-interface PlatformaticProducer {
-  send(options: { messages: { topic: string; value: Buffer; partition: number }[] }): Promise<unknown>;
-  close(): Promise<void>;
-}
-type PlatformaticModule = {
-  Producer: new (options: {
-    clientId: string;
-    bootstrapBrokers: string[];
-    acks: number;
-    idempotent: boolean;
-  }) => PlatformaticProducer;
-  ProduceAcks: { ALL: number };
-};
-const platformatic = (await import(
-  pathToFileURL(
-    createRequire(new URL('./contenders/package.json', import.meta.url)).resolve('@platformatic/kafka'),
-  ).href
-)) as PlatformaticModule;
+const root = new URL('..', import.meta.url).pathname;
 
 // A Customer of about 100 bytes framed (5-byte header + ~95-byte Avro body).
 const customer = (id: number): TopicMap['customers']['value'] => ({
@@ -56,6 +38,17 @@ const customer = (id: number): TopicMap['customers']['value'] => ({
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Node 22 through npx (its engines need it for @platformatic/kafka 2.x), if it can be had. */
+function node22(): { path: string; version: string } | undefined {
+  const probe = spawnSync(
+    'npx',
+    ['-y', '-p', 'node@22', 'node', '-p', 'process.versions.node + "\\n" + process.execPath'],
+    { encoding: 'utf8' },
+  );
+  const [version, path] = probe.stdout.trim().split('\n');
+  return probe.status === 0 && path && version ? { path, version } : undefined;
 }
 
 const up = await stackUp();
@@ -77,110 +70,46 @@ async function freshTopic(name: string): Promise<string> {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const pause = () => new Promise((resolve) => setImmediate(resolve));
+const env = {
+  ...process.env,
+  KAFKA_BROKERS: brokers.join(','),
+  SCHEMA_REGISTRY_URL: up.endpoints.registryUrl,
+};
+
+/** A contender in a child process on the given Node, on a fresh topic. */
+const child =
+  (node: { path: string }, contender: string, records = RECORDS) =>
+  async (): Promise<Result> => {
+    const topic = await freshTopic(contender);
+    const run = spawnSync(
+      node.path,
+      ['--import', 'tsx', 'bench/producer-contender.ts', contender, topic, String(records)],
+      { cwd: root, env, encoding: 'utf8', timeout: 600_000 },
+    );
+    const last = run.stdout.trim().split('\n').pop() ?? '';
+    if (run.status !== 0 || !last.startsWith('{')) {
+      throw new Error(`${contender} failed: ${run.stderr || run.stdout}`);
+    }
+    return JSON.parse(last) as Result;
+  };
 
 try {
   const sample = avroTypes['customerManagement.avro.Customer'].toBuffer(customer(1)).length + 5;
   say(
     `${RECORDS} records of ${sample} bytes (framed Avro), acks=all, ${PARTITIONS} partitions, Kafka ${up.versions?.kafka ?? 'external'}, ${ROUNDS} rounds`,
   );
-  const perBatch = Math.floor(16384 / sample);
-  const customerTopics = (topic: string) =>
-    ({ [topic]: generatedTopics.customers }) as Topics<{ [t: string]: TopicMap['customers'] }>;
-
-  /** Pre-encoded values for the contenders that take bytes (registered under the topic's subject). */
-  async function encoded(topic: string): Promise<Buffer[]> {
-    const serde = new AvroSerde({ registry });
-    const prepared = await serde.prepare(topic, avroTypes['customerManagement.avro.Customer']);
-    return Array.from({ length: RECORDS }, (_, i) => prepared.serialize(customer(i)));
-  }
-
-  /** Sends RECORDS pre-encoded values in 16 KiB-sized slices per partition, 5 slices in flight. */
-  async function slices(values: Buffer[], send: (slice: Buffer[]) => Promise<unknown>): Promise<Result> {
-    const latencies: number[] = [];
-    const start = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < RECORDS) {
-        const from = next;
-        next += perBatch * PARTITIONS;
-        const slice = values.slice(from, Math.min(RECORDS, from + perBatch * PARTITIONS));
-        const sentAt = performance.now();
-        await send(slice);
-        latencies.push(performance.now() - sentAt);
-      }
-    };
-    await Promise.all(Array.from({ length: 5 }, worker));
-    const seconds = (performance.now() - start) / 1000;
-    const sorted = Float64Array.from(latencies).sort();
-    return { recordsPerSec: RECORDS / seconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-  }
-
+  const node20 = { path: process.execPath, version: process.versions.node };
+  const newer = node22();
   const contenders: Record<string, () => Promise<Result>> = {
-    // Send without awaiting each (waiting only when the producer says its buffer is full), then flush;
-    // latency = send() to acknowledgement.
-    'avrokit createProducer': async () => {
-      const topic = await freshTopic('avrokit');
-      const producer = createProducer({ brokers, registry, topics: customerTopics(topic) });
-      await producer.connect();
-      await producer.send(topic, { value: customer(0) }); // registers the schema, loads metadata
-      const latencies = new Float64Array(RECORDS);
-      const start = performance.now();
-      for (let i = 0; i < RECORDS; i++) {
-        const sentAt = performance.now();
-        producer.send(topic, { value: customer(i) }, (err) => {
-          if (err) throw err;
-          latencies[i] = performance.now() - sentAt;
-        });
-        // Records reach a Node service in I/O callbacks, not in one synchronous loop: yield every 1,000
-        // so the sender (which shares this thread) runs, as it would in an application.
-        if (i % 1000 === 999) await (producer.needsDrain ? producer.drained() : pause());
-      }
-      await producer.flush();
-      const seconds = (performance.now() - start) / 1000;
-      await producer.close();
-      latencies.sort();
-      return {
-        recordsPerSec: RECORDS / seconds,
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-      };
-    },
-    '@platformatic/kafka 1.35, pre-encoded': async () => {
-      const topic = await freshTopic('platformatic');
-      const values = await encoded(topic);
-      const producer = new platformatic.Producer({
-        clientId: 'avrokit-bench',
-        bootstrapBrokers: brokers,
-        acks: platformatic.ProduceAcks.ALL,
-        idempotent: true,
-      });
-      try {
-        return await slices(values, (slice) =>
-          producer.send({ messages: slice.map((value, i) => ({ topic, value, partition: i % PARTITIONS })) }),
-        );
-      } finally {
-        await producer.close();
-      }
-    },
-    'kafkajs sendBatch, pre-encoded': async () => {
-      const topic = await freshTopic('kafkajs-batch');
-      const values = await encoded(topic);
-      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      try {
-        return await slices(values, (slice) =>
-          producer.sendBatch({
-            acks: -1,
-            topicMessages: [
-              { topic, messages: slice.map((value, i) => ({ value, partition: i % PARTITIONS })) },
-            ],
-          }),
-        );
-      } finally {
-        await producer.disconnect();
-      }
-    },
+    [`avrokit createProducer, Node ${node20.version}`]: child(node20, 'avrokit'),
+    [`@platformatic/kafka 1.35, pre-encoded, Node ${node20.version}`]: child(node20, 'platformatic'),
+    ...(newer
+      ? {
+          [`avrokit createProducer, Node ${newer.version}`]: child(newer, 'avrokit'),
+          [`@platformatic/kafka 2.12, pre-encoded, Node ${newer.version}`]: child(newer, 'platformatic-2'),
+        }
+      : {}),
+    [`kafkajs sendBatch, pre-encoded, Node ${node20.version}`]: child(node20, 'kafkajs-batch'),
     'Java ProducerPerformance (kafka-tools)': async () => {
       const topic = await freshTopic('java');
       const tools = ensureKafkaTools(resolveStackOptions(), findMaven());
@@ -212,26 +141,30 @@ try {
     },
   };
 
-  // Warm-up, so the first contender does not pay for a cold broker (and Node's JIT) alone.
-  {
-    const topic = await freshTopic('warmup');
-    const producer = createProducer({ brokers, registry, topics: customerTopics(topic) });
-    await producer.connect();
-    for (let i = 0; i < 50_000; i++) {
-      void producer.send(topic, { value: customer(i) });
-      if (i % 1000 === 999) await pause();
-    }
-    await producer.close();
-  }
+  // Warm-up, so the first contender does not pay for a cold broker alone.
+  await child(node20, 'avrokit', 50_000)();
 
-  const rounds = new Map<string, Result[]>(Object.keys(contenders).map((name) => [name, []]));
+  // A round a contender fails (platformatic 1.35's idempotent producer sometimes gets
+  // OUT_OF_ORDER_SEQUENCE_NUMBER with requests in flight) is reported and left out of its median.
+  const rounds = new Map<string, (Result | undefined)[]>(Object.keys(contenders).map((name) => [name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, run] of Object.entries(contenders)) {
-      const result = await run();
+      const result = await run().catch((err: unknown) => {
+        say(
+          `  round ${round}: ${name} failed: ${
+            String(err)
+              .split('\n')
+              .find((l) => /Error|failed/.test(l)) ?? err
+          }`,
+        );
+        return undefined;
+      });
       rounds.get(name)!.push(result);
-      say(
-        `  round ${round}: ${name} ${Math.round(result.recordsPerSec).toLocaleString('en')} records/s, p99 ${result.p99.toFixed(0)} ms`,
-      );
+      if (result) {
+        say(
+          `  round ${round}: ${name} ${Math.round(result.recordsPerSec).toLocaleString('en')} records/s, p99 ${result.p99.toFixed(0)} ms`,
+        );
+      }
     }
   }
 
@@ -261,25 +194,47 @@ try {
     ]);
   }
 
-  const medians = [...rounds].map(([name, results]) => ({
-    name,
-    recordsPerSec: median(results.map((r) => r.recordsPerSec)),
-    p50: median(results.map((r) => r.p50)),
-    p99: median(results.map((r) => r.p99)),
-  }));
-  const javaRate = medians.find((r) => r.name.startsWith('Java'))!.recordsPerSec;
-  const platformaticRate = medians.find((r) => r.name.startsWith('@platformatic'))!.recordsPerSec;
+  const medians = [...rounds].map(([name, all]) => {
+    const results = all.filter((r): r is Result => r !== undefined);
+    return {
+      name,
+      recordsPerSec: results.length ? median(results.map((r) => r.recordsPerSec)) : NaN,
+      p50: results.length ? median(results.map((r) => r.p50)) : NaN,
+      p99: results.length ? median(results.map((r) => r.p99)) : NaN,
+    };
+  });
+  const java = medians.find((r) => r.name.startsWith('Java'))!;
+  const nodeOf = (name: string) => /Node ([\d.]+)/.exec(name)?.[1];
+  const platformaticOn = (node: string | undefined) =>
+    medians.find((r) => r.name.startsWith('@platformatic') && nodeOf(r.name) === node);
   say(
-    `\n| producer (median of ${ROUNDS} rounds) | records/s | vs Java | vs platformatic | p50 ms | p99 ms |`,
+    `\n| producer (median of ${ROUNDS} rounds) | records/s | vs Java | vs platformatic, same Node | p50 ms | p99 ms |`,
   );
   say('|---|---:|---:|---:|---:|---:|');
   for (const r of medians) {
+    const platformaticRow = platformaticOn(nodeOf(r.name));
     say(
-      `| ${r.name} | ${Math.round(r.recordsPerSec).toLocaleString('en')} | ${(r.recordsPerSec / javaRate).toFixed(2)} | ${(r.recordsPerSec / platformaticRate).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
+      `| ${r.name} | ${Math.round(r.recordsPerSec).toLocaleString('en')} | ${(r.recordsPerSec / java.recordsPerSec).toFixed(2)} | ${platformaticRow ? (r.recordsPerSec / platformaticRow.recordsPerSec).toFixed(2) : '–'} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
+    );
+  }
+  // Each round's ratios, so one lucky or unlucky round shows.
+  for (const [name, results] of rounds) {
+    if (!name.startsWith('avrokit')) continue;
+    const platformaticRounds = rounds.get(platformaticOn(nodeOf(name))?.name ?? '');
+    const javaRounds = rounds.get(java.name)!;
+    const ratio = (a: Result | undefined, b: Result | undefined) =>
+      a && b ? (a.recordsPerSec / b.recordsPerSec).toFixed(2) : '–';
+    const p99 = (r: Result | undefined) => (r ? r.p99.toFixed(0) : '–');
+    say(
+      `  ${name}, each round: vs Java ${results.map((r, i) => ratio(r, javaRounds[i])).join(' / ')}` +
+        (platformaticRounds
+          ? `; vs platformatic ${results.map((r, i) => ratio(r, platformaticRounds[i])).join(' / ')}`
+          : '') +
+        `; p99 ${results.map(p99).join(' / ')} ms (Java ${javaRounds.map(p99).join(' / ')})`,
     );
   }
   say(
-    '\n(targets: avrokit ≥ 1.0× Java and ≥ 1.0× platformatic, p99 ≤ 500 ms; slice rows: latency per request, others per record)',
+    "\n(targets: avrokit ≥ 1.0× Java and ≥ 1.0× platformatic on the same Node, p99 ≤ Java's; slice rows: latency per request, others per record)",
   );
 } finally {
   registry.close();

@@ -4,6 +4,7 @@
 import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm';
 import { gzipSync } from 'node:zlib';
 import { writeExactLong } from '../avro/long.js';
+import { newTap, type AvscTap, type ValueWriter } from '../avro/writer.js';
 import { lz4Compress, snappyCompress, type Compression } from './compression.js';
 import { crc32c } from './crc32c.js';
 
@@ -66,6 +67,30 @@ function varlongSize(n: number): number {
     bytes++;
   }
   return bytes;
+}
+
+/**
+ * The zig-zag varint of a safe integer at `buf[pos]`; returns the position after it. The sizes a
+ * record's fields have (deltas, lengths below 8 KiB) are written here, the rest by writeExactLong.
+ */
+function putVarlong(tap: AvscTap, buf: Buffer, pos: number, n: number): number {
+  if (n >= 0 && n < 8192) {
+    if (n < 64) {
+      buf[pos] = n << 1;
+      return pos + 1;
+    }
+    buf[pos] = ((n << 1) & 0x7f) | 0x80;
+    buf[pos + 1] = n >>> 6;
+    return pos + 2;
+  }
+  tap.pos = pos;
+  writeExactLong(tap, n);
+  return tap.pos;
+}
+
+/** Bytes of the zig-zag varint of a length (≥ 0, below 2^31). */
+function prefixSize(n: number): number {
+  return n < 64 ? 1 : n < 8192 ? 2 : n < 1048576 ? 3 : n < 134217728 ? 4 : 5;
 }
 
 /** Bytes of a record's header section: the count, then per header its lengths, UTF-8 name and value. */
@@ -145,21 +170,34 @@ function compressRecords(codec: Exclude<Compression, 'none'>, records: Buffer): 
  * record format). One builder is one partition's open batch; {@link close} turns it into wire bytes.
  */
 export class RecordBatchBuilder {
-  /** avsc-style cursor, kept as one object so varint writes allocate nothing. */
-  private readonly tap: { buf: Buffer; pos: number };
+  /** avsc's cursor, kept as one object so varint writes allocate nothing, and values write through it. */
+  private readonly tap: AvscTap;
   private count = 0;
+  /** Where the record written by {@link writePending} starts; -1 when there is none. */
+  private pendingStart = -1;
+  /** Length-prefix sizes the last record needed: the guess for the next one (see writePending). */
+  private bodyPrefixGuess = 1;
+  private valuePrefixGuess = 1;
   private maxTimestamp = -1; // Java's NO_TIMESTAMP, so the header matches its builder's
   private closed = false;
   private growths = 0;
 
+  /** `storage`, if given, is a buffer of at least `initialCapacity` bytes to encode into (a recycled one). */
   constructor(
     private readonly firstTimestamp: number,
     initialCapacity = 16384,
+    storage?: Buffer,
   ) {
-    this.tap = {
-      buf: Buffer.allocUnsafe(Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE)),
-      pos: RECORD_BATCH_HEADER_SIZE,
-    };
+    const capacity = Math.max(initialCapacity, RECORD_BATCH_HEADER_SIZE);
+    this.tap = newTap(
+      storage && storage.length >= capacity ? storage : Buffer.allocUnsafe(capacity),
+      RECORD_BATCH_HEADER_SIZE,
+    );
+  }
+
+  /** The buffer records are encoded into (an uncompressed closed batch is a view of it). */
+  get storage(): Buffer {
+    return this.tap.buf;
   }
 
   /**
@@ -177,7 +215,7 @@ export class RecordBatchBuilder {
 
   /** Header plus the records so far, uncompressed (the batch's size if closed with 'none'). */
   get sizeInBytes(): number {
-    return this.tap.pos;
+    return this.pendingStart < 0 ? this.tap.pos : this.pendingStart;
   }
 
   /** Times the buffer was reallocated: it doubles, so this stays O(log n) — what keeps appends linear. */
@@ -185,9 +223,129 @@ export class RecordBatchBuilder {
     return this.growths;
   }
 
+  /**
+   * Writes a record at the end of the batch with its value written in place by `writeValue` (no
+   * intermediate buffer, no copy); it is not part of the batch until {@link commitPending}, and
+   * {@link discardPending} takes it back. `key` is the first `keyLength` bytes of a buffer (a scratch
+   * buffer the caller reuses); headers must have been checked (strings or Buffers). Returns the
+   * value's length in bytes. If `writeValue` throws, nothing is left written and the error goes on.
+   *
+   * The record's and the value's length prefixes are varints whose size depends on lengths known only
+   * after writing: each is written with the size the previous record needed, and the bytes behind it
+   * moved in the rare case it was wrong.
+   */
+  writePending(
+    timestamp: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: Readonly<Record<string, string | Buffer>> | undefined,
+  ): number {
+    if (this.closed) throw new Error('cannot append to a closed record batch');
+    if (this.pendingStart >= 0) throw new Error('a pending record is not committed or discarded');
+    const tap = this.tap;
+    const start = tap.pos;
+    const timestampDelta = timestamp - this.firstTimestamp;
+    // The fixed part's most bytes: prefix, attributes, two deltas, key length and key, value prefix.
+    const fixed = 5 + 1 + 10 + 5 + 5 + keyLength + 5 + (headers === undefined ? 1 : headersSize(headers));
+    for (;;) {
+      if (start + fixed + 16 > tap.buf.length) this.grow(start + fixed + 16);
+      const valueLength = this.tryWrite(start, timestampDelta, key, keyLength, writeValue, value, headers);
+      if (valueLength >= 0) {
+        this.pendingStart = start;
+        return valueLength;
+      }
+      // The value ran past the end of the buffer: grow and write again.
+      const needed = tap.pos + fixed + 16;
+      tap.pos = start;
+      this.grow(needed);
+    }
+  }
+
+  /** Bytes the pending record takes in the batch. */
+  get pendingBytes(): number {
+    return this.pendingStart < 0 ? 0 : this.tap.pos - this.pendingStart;
+  }
+
+  /** The pending record is the batch's next record. */
+  commitPending(timestamp: number): void {
+    this.pendingStart = -1;
+    this.count++;
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+  }
+
+  discardPending(): void {
+    if (this.pendingStart < 0) return;
+    this.tap.pos = this.pendingStart;
+    this.pendingStart = -1;
+  }
+
+  /** One attempt of writePending: the value's length, or -1 if it ran past the end of the buffer. */
+  private tryWrite(
+    start: number,
+    timestampDelta: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: Readonly<Record<string, string | Buffer>> | undefined,
+  ): number {
+    const tap = this.tap;
+    const bodyGuess = this.bodyPrefixGuess;
+    const bodyStart = start + bodyGuess;
+    let buf = tap.buf;
+    buf[bodyStart] = 0; // record attributes: unused in v2
+    let pos = putVarlong(tap, buf, bodyStart + 1, timestampDelta);
+    pos = putVarlong(tap, buf, pos, this.count);
+    if (key === null)
+      buf[pos++] = 1; // zig-zag(-1)
+    else {
+      pos = putVarlong(tap, buf, pos, keyLength);
+      for (let i = 0; i < keyLength; i++) buf[pos++] = key[i]!;
+    }
+    const valueGuess = this.valuePrefixGuess;
+    const valueStart = pos + valueGuess;
+    tap.pos = valueStart;
+    try {
+      writeValue(tap, value);
+    } catch (err) {
+      tap.pos = start;
+      throw err;
+    }
+    buf = tap.buf;
+    pos = tap.pos;
+    // Room for the headers and for moving the value or the body by a few bytes.
+    const headerBytes = headers === undefined ? 1 : headersSize(headers);
+    if (pos + headerBytes + 16 > buf.length) return -1;
+    const valueLength = pos - valueStart;
+    const valuePrefix = prefixSize(valueLength);
+    if (valuePrefix !== valueGuess) {
+      buf.copyWithin(valueStart - valueGuess + valuePrefix, valueStart, pos);
+      this.valuePrefixGuess = valuePrefix;
+    }
+    pos = putVarlong(tap, buf, valueStart - valueGuess, valueLength) + valueLength;
+    if (headers === undefined) buf[pos++] = 0;
+    else {
+      tap.pos = pos;
+      this.writeHeaders(headers);
+      pos = tap.pos;
+    }
+    const bodyLength = pos - bodyStart;
+    const bodyPrefix = prefixSize(bodyLength);
+    if (bodyPrefix !== bodyGuess) {
+      buf.copyWithin(start + bodyPrefix, bodyStart, pos);
+      this.bodyPrefixGuess = bodyPrefix;
+    }
+    putVarlong(tap, buf, start, bodyLength);
+    tap.pos = start + bodyPrefix + bodyLength;
+    return valueLength;
+  }
+
   /** Appends one record; returns the bytes it added. */
   append(record: BatchRecord): number {
     if (this.closed) throw new Error('cannot append to a closed record batch');
+    if (this.pendingStart >= 0) throw new Error('a pending record is not committed or discarded');
     const timestamp = record.timestamp;
     const timestampDelta = timestamp - this.firstTimestamp;
     const offsetDelta = this.count;
@@ -232,6 +390,7 @@ export class RecordBatchBuilder {
    */
   close(codec: Compression): ClosedRecordBatch {
     if (this.closed) throw new Error('record batch already closed');
+    this.discardPending();
     if (this.count === 0) throw new Error('a record batch needs at least one record');
     this.closed = true;
     const { buf: encoded, pos: end } = this.tap;
@@ -290,23 +449,43 @@ const TRANSACTIONAL_FLAG = 0x10;
 
 /** A closed batch: wire bytes plus the producer state idempotence rewrites. */
 export class ClosedRecordBatch {
+  private readonly bytes: Buffer;
+  /** The header changed since the CRC was last computed. */
+  private crcStale = true;
+
   /** @internal Built by {@link RecordBatchBuilder.close}. */
   constructor(
-    /**
-     * The whole batch as wire bytes (baseOffset 0 … last record), valid once setProducerState has
-     * been called (or as-is for non-idempotent: producerId -1, epoch -1, sequence -1 by default).
-     */
-    readonly buffer: Buffer,
+    bytes: Buffer,
     readonly recordCount: number,
     readonly codec: Compression,
   ) {
+    this.bytes = bytes;
     this.setProducerState(-1n, -1, -1);
   }
 
   /**
-   * Writes producer id, epoch and base sequence into the header and recomputes the CRC. Idempotence
-   * assigns these when the batch is drained, not when it is built, and a retried batch keeps them —
-   * unless the producer id is reset, when it is called again.
+   * The whole batch as wire bytes (baseOffset 0 … last record), with the producer state last set
+   * (non-idempotent: producerId -1, epoch -1, sequence -1) and its CRC. The CRC is computed here, when
+   * the bytes are asked for, so a batch an idempotent producer stamps is checksummed once, not twice.
+   */
+  get buffer(): Buffer {
+    if (this.crcStale) {
+      const buf = this.bytes;
+      buf.writeUInt32BE(crc32c(buf, ATTRIBUTES_OFFSET, buf.length), CRC_OFFSET);
+      this.crcStale = false;
+    }
+    return this.bytes;
+  }
+
+  /** Bytes of the batch (what `buffer.length` is, without computing the CRC). */
+  get byteLength(): number {
+    return this.bytes.length;
+  }
+
+  /**
+   * Writes producer id, epoch and base sequence into the header (the CRC follows when the bytes are
+   * next asked for). Idempotence assigns these when the batch is drained, not when it is built, and a
+   * retried batch keeps them — unless the producer id is reset, when it is called again.
    */
   setProducerState(
     producerId: bigint,
@@ -314,7 +493,7 @@ export class ClosedRecordBatch {
     baseSequence: number,
     transactional = false,
   ): void {
-    const buf = this.buffer;
+    const buf = this.bytes;
     // Attribute bit 4 marks a transaction's batch: the broker keeps it from read_committed consumers
     // until the transaction's marker, and (KIP-890) adds the partition to the transaction.
     const attributes = buf.readInt16BE(ATTRIBUTES_OFFSET);
@@ -325,6 +504,6 @@ export class ClosedRecordBatch {
     buf.writeBigInt64BE(producerId, PRODUCER_ID_OFFSET);
     buf.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     buf.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
-    buf.writeUInt32BE(crc32c(buf, ATTRIBUTES_OFFSET, buf.length), CRC_OFFSET);
+    this.crcStale = true;
   }
 }

@@ -1,5 +1,6 @@
-import type { DeliveryHandle } from './delivery.js';
+import type { Outcome } from './delivery.js';
 import type { Compression } from './settings.js';
+import type { ValueWriter } from '../avro/writer.js';
 import { recordsOf } from './batch-split.js';
 import {
   RECORD_BATCH_HEADER_SIZE,
@@ -10,6 +11,15 @@ import {
 
 let nextBatchOrder = 0;
 
+/** Bytes a batch's buffer has beyond batchSize (see RecordAccumulator.writePending). */
+const BATCH_SLACK = 1024;
+
+/**
+ * Buffers of settled batches kept for new batches: allocating one per batch (outside V8's heap) made
+ * V8 collect its old space every few megabytes — the producer's largest GC cost.
+ */
+const SPARE_BUFFERS = 64;
+
 /**
  * One record batch of one partition, from its first record to its answer: open (records are encoded
  * into it as they arrive), closed (wire bytes, compressed), then in flight and possibly retried.
@@ -17,8 +27,10 @@ let nextBatchOrder = 0;
 export class ProducerBatch {
   private builder: RecordBatchBuilder | undefined;
   private closedBatch: ClosedRecordBatch | undefined;
-  /** One per record, in offset order. */
-  readonly deliveries: DeliveryHandle[] = [];
+  /** The builder's buffer, kept from close until the batch is settled and it can be used again. */
+  private storage: Buffer | undefined;
+  /** One per record, in offset order: the send's callback itself, or its promise's handle. */
+  readonly deliveries: Outcome[] = [];
   /** Each record's timestamp (what RecordMetadata reports on CreateTime topics). */
   readonly timestamps: number[] = [];
   /** bufferMemory bytes held until the batch is answered. */
@@ -50,8 +62,9 @@ export class ProducerBatch {
     readonly createdAt: number,
     firstTimestamp: number,
     capacity: number,
+    storage?: Buffer,
   ) {
-    this.builder = new RecordBatchBuilder(firstTimestamp, capacity);
+    this.builder = new RecordBatchBuilder(firstTimestamp, capacity, storage);
   }
 
   get topic(): string {
@@ -68,7 +81,7 @@ export class ProducerBatch {
 
   /** Bytes so far, uncompressed while open. */
   get sizeInBytes(): number {
-    return this.builder?.sizeInBytes ?? this.closedBatch?.buffer.length ?? 0;
+    return this.builder?.sizeInBytes ?? this.closedBatch?.byteLength ?? 0;
   }
 
   get isOpen(): boolean {
@@ -81,18 +94,60 @@ export class ProducerBatch {
     return this.closedBatch;
   }
 
-  append(record: BatchRecord, delivery: DeliveryHandle, reservedBytes: number): void {
+  append(record: BatchRecord, delivery: Outcome, reservedBytes: number): void {
     this.builder!.append(record);
     this.deliveries.push(delivery);
     this.timestamps.push(record.timestamp);
     this.reservedBytes += reservedBytes;
   }
 
+  /** bufferMemory bytes of the record written by {@link RecordAccumulator.writePending}. */
+  pendingSize = 0;
+
+  /** See RecordBatchBuilder.writePending. */
+  writePending(
+    timestamp: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: BatchRecord['headers'],
+  ): number {
+    return this.builder!.writePending(timestamp, key, keyLength, writeValue, value, headers);
+  }
+
+  commitPending(delivery: Outcome, timestamp: number): void {
+    this.builder!.commitPending(timestamp);
+    this.deliveries.push(delivery);
+    this.timestamps.push(timestamp);
+    this.reservedBytes += this.pendingSize;
+    this.pendingSize = 0;
+  }
+
+  discardPending(): void {
+    this.builder!.discardPending();
+    this.pendingSize = 0;
+  }
+
   close(codec: Compression): void {
     this.cancelLinger?.();
     this.cancelLinger = undefined;
+    this.storage = this.builder!.storage;
     this.closedBatch = this.builder!.close(codec);
     this.builder = undefined;
+  }
+
+  /**
+   * The buffer the batch was encoded into, once nothing will read it again: after the batch is
+   * settled (a request carries a copy of the bytes — the sender concatenates each request — so an
+   * answered or failed batch's bytes are nobody's), or when it is dropped without being closed.
+   */
+  takeStorage(): Buffer | undefined {
+    const storage = this.storage ?? this.builder?.storage;
+    this.storage = undefined;
+    this.builder = undefined;
+    this.closedBatch = undefined;
+    return storage;
   }
 
   /** Acknowledged or failed: what `flush` waits for. */
@@ -190,7 +245,11 @@ export class RecordAccumulator {
   private readonly byTopic = new Map<string, PartitionQueue[]>();
   /** Every batch made and not yet acknowledged or failed (Java's IncompleteBatches), for flush. */
   private readonly incomplete = new Set<ProducerBatch>();
-  private readonly forget = (batch: ProducerBatch) => this.incomplete.delete(batch);
+  private readonly spare: Buffer[] = [];
+  private readonly forget = (batch: ProducerBatch) => {
+    this.incomplete.delete(batch);
+    this.recycle(batch);
+  };
 
   constructor(private readonly options: AccumulatorOptions) {}
 
@@ -200,7 +259,7 @@ export class RecordAccumulator {
     partition: number,
     record: BatchRecord,
     size: number,
-    delivery: DeliveryHandle,
+    delivery: Outcome,
     now: number,
   ): void {
     const queue = this.queueFor(topic, partition);
@@ -209,15 +268,102 @@ export class RecordAccumulator {
       this.close(batch);
       batch = undefined;
     }
-    if (!batch) {
-      batch = new ProducerBatch(queue, now, record.timestamp, Math.max(this.options.batchSize, size + 128));
-      queue.open = batch;
-      batch.onSettled = this.forget;
-      this.incomplete.add(batch);
-      this.scheduleLinger(batch);
-    }
+    batch ??= this.openBatch(queue, now, record.timestamp, Math.max(this.options.batchSize, size + 128));
     batch.append(record, delivery, size);
     if (batch.sizeInBytes >= this.options.batchSize) this.close(batch);
+  }
+
+  /**
+   * Writes a record straight into its partition's open batch — the value by `writeValue`, in place —
+   * without making it part of the batch: the caller checks the record's size (`pendingSize` of the
+   * batch returned: `overhead` plus the value's length), reserves it, then calls {@link commitPending}
+   * or {@link discardPending}. The batch closes first, as `append` closes it, when the record would
+   * take it past `batchSize`. Nothing is left written if `writeValue` throws.
+   */
+  writePending(
+    topic: string,
+    partition: number,
+    timestamp: number,
+    key: Uint8Array | null,
+    keyLength: number,
+    writeValue: ValueWriter,
+    value: unknown,
+    headers: BatchRecord['headers'],
+    overhead: number,
+    now: number,
+  ): ProducerBatch {
+    const queue = this.queueFor(topic, partition);
+    const open = queue.open;
+    if (open) {
+      const size = overhead + open.writePending(timestamp, key, keyLength, writeValue, value, headers);
+      if (open.sizeInBytes + size <= this.options.batchSize) {
+        open.pendingSize = size;
+        return open;
+      }
+      open.discardPending();
+      this.close(open);
+    }
+    // Room beyond batchSize for the record that finds the batch full: it is written, found too big for
+    // this batch and written again into the next, without the buffer growing (and being copied) first.
+    const batch = this.openBatch(
+      queue,
+      now,
+      timestamp,
+      this.options.batchSize + BATCH_SLACK,
+      this.spare.pop(),
+    );
+    try {
+      batch.pendingSize =
+        overhead + batch.writePending(timestamp, key, keyLength, writeValue, value, headers);
+    } catch (err) {
+      this.dropIfEmpty(batch);
+      throw err;
+    }
+    return batch;
+  }
+
+  /** The pending record of `batch` (see writePending) is its next record; `delivery` hears how it went. */
+  commitPending(batch: ProducerBatch, delivery: Outcome, timestamp: number): void {
+    batch.commitPending(delivery, timestamp);
+    if (batch.sizeInBytes >= this.options.batchSize) this.close(batch);
+  }
+
+  /** Takes back the pending record of `batch`, and the batch itself if it had no other. */
+  discardPending(batch: ProducerBatch): void {
+    batch.discardPending();
+    this.dropIfEmpty(batch);
+  }
+
+  private openBatch(
+    queue: PartitionQueue,
+    now: number,
+    firstTimestamp: number,
+    capacity: number,
+    storage?: Buffer,
+  ): ProducerBatch {
+    const batch = new ProducerBatch(queue, now, firstTimestamp, capacity, storage);
+    queue.open = batch;
+    batch.onSettled = this.forget;
+    this.incomplete.add(batch);
+    this.scheduleLinger(batch);
+    return batch;
+  }
+
+  private dropIfEmpty(batch: ProducerBatch): void {
+    if (batch.recordCount > 0 || batch.queue.open !== batch) return;
+    batch.cancelLinger?.();
+    batch.cancelLinger = undefined;
+    batch.queue.open = undefined;
+    this.incomplete.delete(batch);
+    this.recycle(batch);
+  }
+
+  /** Keeps a finished batch's buffer for a new batch, if it is a batch-sized one and there is room. */
+  private recycle(batch: ProducerBatch): void {
+    const storage = batch.takeStorage();
+    if (storage?.length === this.options.batchSize + BATCH_SLACK && this.spare.length < SPARE_BUFFERS) {
+      this.spare.push(storage);
+    }
   }
 
   /** Closes every open batch (flush). */

@@ -99,3 +99,39 @@ export class DeliveryHandle {
     }
   }
 }
+
+/**
+ * How a record's outcome is told: the callback given to `send` itself (no object per record) or the
+ * handle of the promise `send` returned.
+ */
+export type Outcome = DeliveryHandle | DeliveryCallback;
+
+/** Tells a record's outcome of success; a callback that throws is reported to the error hook. */
+export function succeed(outcome: Outcome, metadata: RecordMetadata, topic: string, onError: ErrorHook): void {
+  if (typeof outcome !== 'function') return outcome.succeed(metadata);
+  try {
+    outcome(null, metadata);
+  } catch (thrown) {
+    report(onError, thrown, topic);
+  }
+}
+
+/** Tells a record's failure, a turn later, as {@link DeliveryHandle.fail} does. */
+export function fail(outcome: Outcome, error: unknown, topic: string, onError: ErrorHook): void {
+  if (typeof outcome !== 'function') return outcome.fail(error);
+  setImmediate(() => {
+    try {
+      outcome(error, undefined);
+    } catch (thrown) {
+      report(onError, thrown, topic);
+    }
+  });
+}
+
+function report(onError: ErrorHook, error: unknown, topic: string): void {
+  try {
+    onError(error, { topic });
+  } catch {
+    // An error hook that throws must not take the producer down with it.
+  }
+}

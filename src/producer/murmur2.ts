@@ -2,8 +2,7 @@
  * Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2): the hash the Java client's default
  * partitioner applies to serialized key bytes. 32-bit signed arithmetic throughout, as in Java.
  */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+export function murmur2(data: Uint8Array, length = data.length): number {
   const m = 0x5bd1e995;
   let h = (0x9747b28c ^ length) | 0;
   const length4 = length >>> 2;
@@ -36,7 +35,14 @@ export function toPositive(n: number): number {
   return n & 0x7fffffff;
 }
 
-/** Where the Java client's default partitioner puts a record with these serialized key bytes. */
-export function javaDefaultPartition(keyBytes: Uint8Array, partitionCount: number): number {
-  return toPositive(murmur2(keyBytes)) % partitionCount;
+/**
+ * Where the Java client's default partitioner puts a record with these serialized key bytes (the
+ * first `length` of them: the producer hashes a scratch buffer it reuses).
+ */
+export function javaDefaultPartition(
+  keyBytes: Uint8Array,
+  partitionCount: number,
+  length = keyBytes.length,
+): number {
+  return toPositive(murmur2(keyBytes, length)) % partitionCount;
 }

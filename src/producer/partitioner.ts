@@ -32,12 +32,37 @@ export class PartitionChooser {
     keyBytes: Buffer | null,
     partitionCount: number,
   ): number {
-    if (record.partition !== undefined) return checked(record.partition, 'the record', topic, partitionCount);
-    if (this.custom) {
+    if (this.custom && record.partition === undefined) {
       const chosen = this.custom({ topic, key: record.key, keyBytes, value: record.value, partitionCount });
       return checked(chosen, 'the partitioner', topic, partitionCount);
     }
-    if (keyBytes) return javaDefaultPartition(keyBytes, partitionCount);
+    return this.chooseFor(topic, record, keyBytes, keyBytes === null ? -1 : keyBytes.length, partitionCount);
+  }
+
+  /**
+   * {@link choose} for a key that is the first `keyLength` bytes of `keyBytes` (-1: no key): the
+   * producer's key scratch buffer, hashed where it lies. A custom partitioner is given a copy.
+   */
+  chooseFor(
+    topic: string,
+    record: { readonly partition?: number | undefined; readonly key?: unknown; readonly value: unknown },
+    keyBytes: Uint8Array | null,
+    keyLength: number,
+    partitionCount: number,
+  ): number {
+    if (record.partition !== undefined) return checked(record.partition, 'the record', topic, partitionCount);
+    if (this.custom) {
+      const key = keyBytes === null || keyLength < 0 ? null : Buffer.from(keyBytes.subarray(0, keyLength));
+      const chosen = this.custom({
+        topic,
+        key: record.key,
+        keyBytes: key,
+        value: record.value,
+        partitionCount,
+      });
+      return checked(chosen, 'the partitioner', topic, partitionCount);
+    }
+    if (keyBytes !== null && keyLength >= 0) return javaDefaultPartition(keyBytes, partitionCount, keyLength);
     const current = this.sticky.get(topic);
     if (current !== undefined && current < partitionCount) return current;
     const chosen = Math.floor(Math.random() * partitionCount);

@@ -5,12 +5,22 @@ import type { SchemaRegistry } from '../registry/schema-registry.js';
 import { AvroSerde, type AvroSerdeOptions, type PreparedSerializer } from '../serde/avro-serde.js';
 import { RecordAccumulator, type ProducerBatch } from './accumulator.js';
 import { BufferPool } from './buffer-pool.js';
-import { DeliveryHandle, type DeliveryCallback, type ErrorHook, type RecordMetadata } from './delivery.js';
+import {
+  DeliveryHandle,
+  fail,
+  succeed,
+  type DeliveryCallback,
+  type ErrorHook,
+  type Outcome,
+  type RecordMetadata,
+} from './delivery.js';
 import { fromKafkaJs, ProducerError } from './errors.js';
 import { KafkaBridge, type ClusterConnection } from '../kafka/kafka-bridge.js';
 import { PartitionChooser, type Partitioner } from './partitioner.js';
 import { initCompression, type BatchRecord } from '../kafka/record-batch.js';
 import { checkRecordShape, recordSize, recordTimestamp, type ProducerRecord } from './record.js';
+import { RecordWriter } from './record-writer.js';
+import { connectLeaders, prepareTopics } from './topic-preparation.js';
 import { ProducerIdentity } from './producer-identity.js';
 import type { TlsOptions } from '../tls.js';
 import { kafkajsSasl, kafkajsSsl, type KafkaSaslOptions } from '../kafka/security.js';
@@ -221,6 +231,8 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
   private readonly brokers: string;
   /** Topics whose metadata is being loaded for the first time. */
   private readonly loadingTopics = new Map<string, Promise<number>>();
+  /** Writes records straight into their batches once a topic's serializers are prepared. */
+  private readonly writer: RecordWriter;
 
   private connected = false;
   private closing = false;
@@ -278,6 +290,7 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     this.bridge = connectTo(settings);
     this.serde = new AvroSerde({ ...options.serde, registry: options.registry });
     this.pool = new BufferPool(settings.bufferMemory, settings.maxBlockMs);
+    this.writer = new RecordWriter(this.serde, settings.maxRequestSize);
     this.turnHighWater = Math.min(TURN_HIGH_WATER, Math.floor(settings.bufferMemory / 4));
     this.accumulator = new RecordAccumulator({
       batchSize: settings.batchSize,
@@ -346,6 +359,16 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     await Promise.all([this.bridge.connect(), initCompression()]).catch((err: unknown) => {
       throw err instanceof ProducerError ? err : fromKafkaJs(err, { brokers: this.brokers });
     });
+    // Every topic's schema ids, metadata and leaders' connections, and the producer id, now: no first
+    // send waits on the registry or the cluster.
+    const loadTopic = (topic: string) =>
+      this.partitionCount(topic).then(() => connectLeaders(this.bridge, topic));
+    await Promise.all([prepareTopics(this.topics, this.serde, loadTopic), this.sender.prepare()]).catch(
+      async (err: unknown) => {
+        await this.bridge.disconnect().catch(() => {});
+        throw err;
+      },
+    );
     this.connected = true;
     // Java's initTransactions: an id and epoch from the coordinator, fencing an older instance.
     if (this.txn && this.txn.state === 'uninitialized') await this.txn.initTransactions();
@@ -436,7 +459,8 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     record: ProducerRecord<M[T]['key'], M[T]['value']>,
     callback?: SendCallback,
   ): Promise<RecordMetadata> | void {
-    const delivery = new DeliveryHandle(topic, this.onError, callback);
+    // The callback form keeps no object per record: the callback itself is the record's outcome.
+    const delivery: Outcome = callback ?? new DeliveryHandle(topic, this.onError);
     const sentAt = Date.now();
     try {
       if (this.closing) throw this.closedError();
@@ -449,13 +473,13 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
       }
       const untyped = record as ProducerRecord<unknown, unknown>;
       if (this.slowPending > 0 || !this.sendNow(topic, untyped, delivery, sentAt)) {
-        this.sendLater({ topic, record: untyped, delivery, sentAt });
+        this.sendLater({ topic, record: untyped, delivery: this.handleOf(topic, delivery), sentAt });
       }
     } catch (err) {
-      this.failed(delivery, err);
+      this.failed(topic, delivery, err);
     }
     // With a callback the promise is the callback's: the overloads say void.
-    return delivery.promise;
+    return typeof delivery === 'function' ? undefined : delivery.promise;
   }
 
   get needsDrain(): boolean {
@@ -525,37 +549,40 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     };
   }
 
-  /** The fast path: everything known, buffer space free — no promise, no await. */
+  /**
+   * The fast path: everything known, buffer space free — no promise, no await, the record written
+   * straight into its batch (see RecordWriter) and kept once its bytes are reserved.
+   */
   private sendNow(
     topic: string,
     record: ProducerRecord<unknown, unknown>,
-    delivery: DeliveryHandle,
+    delivery: Outcome,
     sentAt: number,
   ): boolean {
-    const binding = this.binding(topic);
+    const route = this.writer.known(topic) ?? this.writer.route(topic, this.binding(topic));
     const partitionCount = this.bridge.partitionCount(topic);
-    const value = this.serde.preparedFor(topic, binding.value.type);
-    const key = binding.key.kind === 'avro' ? this.serde.preparedFor(topic, binding.key.type, true) : null;
-    if (partitionCount === undefined || !value || key === undefined) return false;
-    checkRecordShape(topic, record);
-    const keyBytes = this.keyBytes(topic, binding.key, record.key, key);
-    // The value is copied into the batch at once, so it can stay in the serde's scratch space until then.
-    const valueBytes = value.serializeTransient(record.value);
-    const size = recordSize(topic, record, keyBytes, valueBytes, this.settings.maxRequestSize);
-    const timestamp = recordTimestamp(topic, record, sentAt);
+    if (partitionCount === undefined || !route) return false;
+    const batch = this.writer.write(route, record, sentAt, this.accumulator, this.partitions, partitionCount);
+    if (this.txn) {
+      try {
+        this.txn.addPartition(topic, batch.partition);
+      } catch (err) {
+        this.accumulator.discardPending(batch);
+        throw err;
+      }
+    }
+    const size = batch.pendingSize;
     if (!this.pool.tryReserve(size)) {
-      this.sendLater({ topic, record, delivery, sentAt }, { key: keyBytes, value: Buffer.from(valueBytes) });
+      // No room: the record waits in send order with the bytes it has now (later changes to the
+      // value are not sent, as with Java's serialize-at-send).
+      const key = this.writer.keyCopy();
+      this.accumulator.discardPending(batch);
+      const serialized = { key, value: route.value.serialize(record.value) };
+      this.sendLater({ topic, record, delivery: this.handleOf(topic, delivery), sentAt }, serialized);
       return true;
     }
-    this.append(
-      topic,
-      record,
-      { key: keyBytes, value: valueBytes, headers: record.headers, timestamp },
-      size,
-      delivery,
-      partitionCount,
-      sentAt,
-    );
+    this.accumulator.commitPending(batch, delivery, this.writer.timestamp);
+    this.appended(size);
     return true;
   }
 
@@ -587,7 +614,7 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
         const batchRecord = { key: bytes.key, value: bytes.value, headers: record.headers, timestamp };
         this.append(topic, record, batchRecord, size, delivery, partitionCount, Date.now());
       } catch (err) {
-        this.failed(delivery, err);
+        this.failed(topic, delivery, err);
       } finally {
         this.slowPending--;
         this.notifyDrained();
@@ -699,6 +726,11 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
       throw err;
     }
     this.accumulator.append(topic, partition, batchRecord, size, delivery, now);
+    this.appended(size);
+  }
+
+  /** A record of `size` bytes is in a batch: the turn's bytes for `needsDrain`. */
+  private appended(size: number): void {
     this.turnBytes += size;
     if (!this.turnEnding) {
       this.turnEnding = true;
@@ -716,12 +748,13 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
   private completed(batch: ProducerBatch, baseOffset: number, logAppendTime: number): void {
     const { topic, partition, deliveries, timestamps } = batch;
     for (let i = 0; i < deliveries.length; i++) {
-      deliveries[i]!.succeed({
+      const metadata = {
         topic,
         partition,
         offset: baseOffset >= 0 ? baseOffset + i : -1,
         timestamp: logAppendTime >= 0 ? logAppendTime : timestamps[i]!,
-      });
+      };
+      succeed(deliveries[i]!, metadata, topic, this.onError);
     }
     this.counters.recordsSent += deliveries.length;
     this.counters.batchesSent++;
@@ -734,7 +767,9 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     recordErrors: ReadonlyMap<number, ProducerError> | undefined,
   ): void {
     this.txn?.batchFailed(error);
-    batch.deliveries.forEach((delivery, i) => this.failed(delivery, recordErrors?.get(i) ?? error));
+    batch.deliveries.forEach((delivery, i) =>
+      this.failed(batch.topic, delivery, recordErrors?.get(i) ?? error),
+    );
     this.release(batch);
   }
 
@@ -744,9 +779,14 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     this.notifyDrained();
   }
 
-  private failed(delivery: DeliveryHandle, error: unknown): void {
+  private failed(topic: string, delivery: Outcome, error: unknown): void {
     this.counters.recordsFailed++;
-    delivery.fail(error);
+    fail(delivery, error, topic, this.onError);
+  }
+
+  /** A record that waits on the slow path keeps its outcome in a handle. */
+  private handleOf(topic: string, delivery: Outcome): DeliveryHandle {
+    return typeof delivery === 'function' ? new DeliveryHandle(topic, this.onError, delivery) : delivery;
   }
 
   private notifyDrained(): void {

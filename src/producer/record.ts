@@ -12,7 +12,7 @@ export interface ProducerRecord<K, V> {
 }
 
 // Bytes a record costs in a v2 batch beyond key, value and headers (length, attributes, deltas, counts).
-const RECORD_OVERHEAD = 21;
+export const RECORD_OVERHEAD = 21;
 
 /** Refuses a record whose shape is wrong before anything is serialized. */
 export function checkRecordShape(
@@ -31,6 +31,41 @@ export function checkRecordShape(
 }
 
 /**
+ * The bytes a record's headers hold in bufferMemory, after checking them (an object of strings or
+ * Buffers), so a bad record fails before anything is buffered.
+ */
+export function headersSize(topic: string, headers: ProducerRecord<unknown, unknown>['headers']): number {
+  if (headers === undefined) return 0;
+  if (typeof headers !== 'object' || headers === null) {
+    throw new ProducerError('PRODUCER_INVALID_RECORD', `headers must be an object of strings or Buffers`, {
+      context: { topic },
+    });
+  }
+  let size = 0;
+  for (const [name, header] of Object.entries(headers)) {
+    if (typeof header !== 'string' && !Buffer.isBuffer(header)) {
+      throw new ProducerError('PRODUCER_INVALID_RECORD', `header ${name} must be a string or a Buffer`, {
+        context: { topic, header: name },
+      });
+    }
+    size +=
+      Buffer.byteLength(name) + (typeof header === 'string' ? Buffer.byteLength(header) : header.length) + 10;
+  }
+  return size;
+}
+
+/** Refuses a record of `size` bytes (its bufferMemory estimate) beyond maxRequestSize. */
+export function checkRecordSize(topic: string, size: number, maxRequestSize: number): void {
+  if (size > maxRequestSize) {
+    throw new ProducerError(
+      'PRODUCER_RECORD_TOO_LARGE',
+      `the record is ${size} bytes when serialized, more than maxRequestSize (${maxRequestSize})`,
+      { context: { topic, recordBytes: size, maxRequestSize } },
+    );
+  }
+}
+
+/**
  * The bytes a serialized record holds in bufferMemory; headers, timestamp and size are checked here,
  * so a bad record fails before anything is buffered.
  */
@@ -41,33 +76,9 @@ export function recordSize(
   value: Buffer,
   maxRequestSize: number,
 ): number {
-  let size = RECORD_OVERHEAD + value.length + (key === null ? 0 : key.length);
-  const headers = record.headers;
-  if (headers !== undefined) {
-    if (typeof headers !== 'object' || headers === null) {
-      throw new ProducerError('PRODUCER_INVALID_RECORD', `headers must be an object of strings or Buffers`, {
-        context: { topic },
-      });
-    }
-    for (const [name, header] of Object.entries(headers)) {
-      if (typeof header !== 'string' && !Buffer.isBuffer(header)) {
-        throw new ProducerError('PRODUCER_INVALID_RECORD', `header ${name} must be a string or a Buffer`, {
-          context: { topic, header: name },
-        });
-      }
-      size +=
-        Buffer.byteLength(name) +
-        (typeof header === 'string' ? Buffer.byteLength(header) : header.length) +
-        10;
-    }
-  }
-  if (size > maxRequestSize) {
-    throw new ProducerError(
-      'PRODUCER_RECORD_TOO_LARGE',
-      `the record is ${size} bytes when serialized, more than maxRequestSize (${maxRequestSize})`,
-      { context: { topic, recordBytes: size, maxRequestSize } },
-    );
-  }
+  const size =
+    RECORD_OVERHEAD + value.length + (key === null ? 0 : key.length) + headersSize(topic, record.headers);
+  checkRecordSize(topic, size, maxRequestSize);
   return size;
 }
 

@@ -157,6 +157,17 @@ export class Sender {
    * Stops sending and waits for a metadata refresh, InitProducerId or connection attempt under way,
    * so that none of them reconnects after the caller disconnects.
    */
+  /**
+   * Asks for the producer id at once (what connect() calls), as Java's sender does when it starts,
+   * so the first batch does not wait for InitProducerId. Resolves when the id is known or the request
+   * failed — a failure is handled as on a first batch: asked again with backoff, or fatal.
+   */
+  prepare(): Promise<void> {
+    // A transactional producer's id comes from its coordinator (initTransactions), not from here.
+    if (this.identity && !this.identity.hasId && !this.transactions) this.loadIdentity(Date.now());
+    return this.identityLoading ?? Promise.resolve();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
@@ -458,6 +469,8 @@ export class Sender {
       timeoutMs: this.options.requestTimeoutMs,
       topics,
     });
+    // A copy, and it must stay one: the accumulator reuses a batch's buffer once the batch is settled,
+    // which may be before a request still holding it would have been written (acks 0, expiry).
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
   }
 

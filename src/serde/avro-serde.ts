@@ -22,7 +22,15 @@ import { isRawKeyKind, RAW_KEY_KINDS, type RawKeyKind, type RawKeyValue } from '
 import { formatIssues, SerdeError, valueIssues } from './errors.js';
 import { decodeRawKey, encodeRawKey } from './raw-keys.js';
 import { subjectFor, type SubjectStrategy } from './subject-strategy.js';
-import { encodeFramed, encodeFramedTransient, HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './wire-format.js';
+import {
+  encodeFramed,
+  encodeFramedTransient,
+  HEADER_SIZE,
+  MAGIC_BYTE,
+  readSchemaId,
+  writeFramedTransient,
+} from './wire-format.js';
+import { compileWriter, type AvscTap as WriteTap } from '../avro/writer.js';
 
 /** avsc's read cursor (avsc/lib/utils.js), what its types and resolvers read from. */
 interface AvscTap {
@@ -129,6 +137,21 @@ export interface PreparedSerializer<T = unknown> {
 }
 
 type PreparedEntry = PreparedSerializer | Promise<PreparedSerializer>;
+
+/**
+ * Writes a value in Confluent's wire format at the tap, within avsc's tap protocol (past the end of the
+ * buffer only `pos` moves; the caller grows the buffer and writes again). Throws for a value the schema
+ * does not take — without describing it: `serialize` of the same value throws the SerdeError that says
+ * why. For the producer, which writes values straight into its record batches.
+ */
+export type FramedWriter = (tap: WriteTap, value: unknown) => void;
+
+const framedWriters = new WeakMap<PreparedSerializer, FramedWriter>();
+
+/** The in-place writer of a serializer this package prepared (not part of the public API). */
+export function framedWriterOf(serializer: PreparedSerializer): FramedWriter | undefined {
+  return framedWriters.get(serializer);
+}
 
 /**
  * Avro serializer and deserializer in Confluent's wire format, backed by a {@link SchemaRegistry}.
@@ -539,15 +562,40 @@ export class AvroSerde {
         });
       }
     };
-    return {
+    const writeBody = compileWriter(type);
+    const id0 = (schemaId >>> 24) & 0xff;
+    const id1 = (schemaId >>> 16) & 0xff;
+    const id2 = (schemaId >>> 8) & 0xff;
+    const id3 = schemaId & 0xff;
+    const writeFramed: FramedWriter = (tap, value) => {
+      const buf = tap.buf;
+      const pos = tap.pos;
+      buf[pos] = MAGIC_BYTE;
+      buf[pos + 1] = id0;
+      buf[pos + 2] = id1;
+      buf[pos + 3] = id2;
+      buf[pos + 4] = id3;
+      tap.pos = pos + HEADER_SIZE;
+      writeBody(tap, value);
+    };
+    // avrokit's writer first; a value it refuses goes to avsc, which says why (or, should it take
+    // the value after all, writes it).
+    const write = (value: unknown, copy: boolean): Buffer => {
+      const bytes = writeFramedTransient(writeFramed, value);
+      if (bytes === undefined) return encode(value, copy ? encodeFramed : encodeFramedTransient);
+      return copy ? Buffer.from(bytes) : bytes;
+    };
+    const serializer: PreparedSerializer = {
       topic,
       isKey,
       subject,
       schemaId,
       type: asAvroType<unknown, never>(type),
-      serialize: (value: unknown): Buffer => encode(value, encodeFramed),
-      serializeTransient: (value: unknown): Buffer => encode(value, encodeFramedTransient),
+      serialize: (value: unknown): Buffer => write(value, true),
+      serializeTransient: (value: unknown): Buffer => write(value, false),
     };
+    framedWriters.set(serializer, writeFramed);
+    return serializer;
   }
 }
 

@@ -1,4 +1,5 @@
 import type avro from 'avsc';
+import { newTap } from '../avro/writer.js';
 import { describeActual, SerdeError } from './errors.js';
 
 /**
@@ -39,6 +40,31 @@ export function encodeFramedTransient(type: avro.Type, schemaId: number, value: 
   scratch[0] = MAGIC_BYTE;
   scratch.writeUInt32BE(schemaId, 1);
   return scratch.subarray(0, end);
+}
+
+const scratchTap = newTap(scratch);
+
+/**
+ * The bytes `write` makes of `value` (a framed writer: header and body), as a view of the shared
+ * scratch space like {@link encodeFramedTransient}; undefined if the writer threw (the caller asks
+ * avsc, whose error says why).
+ */
+export function writeFramedTransient(
+  write: (tap: { buf: Buffer; pos: number }, value: unknown) => void,
+  value: unknown,
+): Buffer | undefined {
+  const tap = scratchTap;
+  for (;;) {
+    tap.buf = scratch;
+    tap.pos = 0;
+    try {
+      write(tap, value);
+    } catch {
+      return undefined;
+    }
+    if (tap.pos <= scratch.length) return scratch.subarray(0, tap.pos);
+    scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, tap.pos));
+  }
 }
 
 /** The schema id in a framed payload, after checking the magic byte and minimum length. */

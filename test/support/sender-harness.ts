@@ -62,7 +62,7 @@ export class SenderHarness {
     const hooks = {
       completed: (batch: import('../../src/producer/accumulator.js').ProducerBatch, baseOffset: number) =>
         batch.deliveries.forEach((d, i) =>
-          d.succeed({
+          (d as DeliveryHandle).succeed({
             topic: cluster.topic,
             partition: batch.partition,
             offset: baseOffset + i,
@@ -73,7 +73,7 @@ export class SenderHarness {
         batch: import('../../src/producer/accumulator.js').ProducerBatch,
         error: ProducerError,
         recordErrors?: ReadonlyMap<number, ProducerError>,
-      ) => batch.deliveries.forEach((d, i) => d.fail(recordErrors?.get(i) ?? error)),
+      ) => batch.deliveries.forEach((d, i) => (d as DeliveryHandle).fail(recordErrors?.get(i) ?? error)),
     };
     this.sender = new Sender(
       cluster,

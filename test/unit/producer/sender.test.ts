@@ -141,10 +141,15 @@ async function run(
     {
       completed: (batch, baseOffset) => {
         batch.deliveries.forEach((d, i) =>
-          d.succeed({ topic: TOPIC, partition: batch.partition, offset: baseOffset + i, timestamp: 0 }),
+          (d as DeliveryHandle).succeed({
+            topic: TOPIC,
+            partition: batch.partition,
+            offset: baseOffset + i,
+            timestamp: 0,
+          }),
         );
       },
-      failed: (batch, error) => batch.deliveries.forEach((d) => d.fail(error)),
+      failed: (batch, error) => batch.deliveries.forEach((d) => (d as DeliveryHandle).fail(error)),
     },
   );
   for (let i = 0; i < records; i++) {
