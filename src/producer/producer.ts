@@ -122,18 +122,11 @@ export interface TransactionOffsetSource {
   position(topic: string, partition: number): number | undefined;
 }
 
-/** The open transaction `transaction(fn)` hands to its function. */
-export interface Transaction<M extends TopicMapShape> {
-  /** The producer's `send`, in its three forms, for a record of this transaction. */
-  send<T extends keyof M & string>(
-    topic: T,
-    record: ProducerRecord<M[T]['key'], M[T]['value']>,
-  ): Promise<RecordMetadata>;
-  send<T extends keyof M & string>(
-    topic: T,
-    record: ProducerRecord<M[T]['key'], M[T]['value']>,
-    callback: SendCallback,
-  ): void;
+/**
+ * The open transaction `transaction(fn)` hands to its function: the producer's `send`, in its forms,
+ * for records of this transaction, and the offsets to commit with it.
+ */
+export interface Transaction<M extends TopicMapShape> extends Pick<Producer<M>, 'send'> {
   /**
    * Commits the consumer's positions (every partition it owns, up to the last record it handed out)
    * for its group with this transaction: the consume-transform-produce step of exactly-once.
