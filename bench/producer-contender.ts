@@ -4,7 +4,7 @@
  * existing topic with acks=all and prints one JSON line { recordsPerSec, p50, p99 } (milliseconds).
  * bench/producer.bench.ts runs it, taking turns with the other contenders.
  *
- *   node --import tsx bench/producer-contender.ts <avrokit|platformatic|platformatic-2|kafkajs-batch> <topic> <records>
+ *   node --import tsx bench/producer-contender.ts <avrokit|avrokit-transactional|platformatic|platformatic-2|kafkajs-batch> <topic> <records>
  *
  * KAFKA_BROKERS and SCHEMA_REGISTRY_URL say where the stack is.
  */
@@ -64,6 +64,46 @@ async function avrokit(): Promise<Result> {
     if (i % 1000 === 999) await (producer.needsDrain ? producer.drained() : pause());
   }
   await producer.flush();
+  const seconds = (performance.now() - start) / 1000;
+  await producer.close();
+  latencies.sort();
+  return { recordsPerSec: RECORDS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** How long a transaction of avrokitTransactional() stays open: Java's --transaction-duration-ms 100. */
+const TRANSACTION_MS = 100;
+
+/**
+ * avrokit with a transactionalId, as ProducerPerformance --transaction-duration-ms runs Java's
+ * producer: a transaction begins with the first record after a commit and is committed (awaited:
+ * commitTransaction flushes and waits for every record, as Java's blocks) after the first record sent
+ * TRANSACTION_MS or more after it began; the last one is committed at the end. Records are sent as
+ * avrokit() sends them; the time includes every commit.
+ */
+async function avrokitTransactional(): Promise<Result> {
+  const topics = { [topic!]: generatedTopics.customers } as Topics<{ [t: string]: TopicMap['customers'] }>;
+  const producer = createProducer({ brokers, registry, topics, transactionalId: `avrokit-bench-${topic!}` });
+  await producer.connect();
+  const latencies = new Float64Array(RECORDS);
+  const start = performance.now();
+  let begunAt: number | undefined;
+  for (let i = 0; i < RECORDS; i++) {
+    const sentAt = performance.now();
+    if (begunAt === undefined) {
+      producer.beginTransaction();
+      begunAt = sentAt;
+    }
+    producer.send(topic!, { value: customer(i) }, (err) => {
+      if (err) throw err;
+      latencies[i] = performance.now() - sentAt;
+    });
+    if (sentAt - begunAt >= TRANSACTION_MS) {
+      await producer.commitTransaction();
+      begunAt = undefined;
+    }
+    if (i % 1000 === 999) await (producer.needsDrain ? producer.drained() : pause());
+  }
+  if (begunAt !== undefined) await producer.commitTransaction();
   const seconds = (performance.now() - start) / 1000;
   await producer.close();
   latencies.sort();
@@ -160,6 +200,7 @@ async function kafkajsBatch(): Promise<Result> {
 
 const runs: Record<string, () => Promise<Result>> = {
   avrokit,
+  'avrokit-transactional': avrokitTransactional,
   platformatic: () => platformatic('@platformatic/kafka'),
   'platformatic-2': () => platformatic('@platformatic/kafka-2'),
   'kafkajs-batch': kafkajsBatch,

@@ -7,9 +7,13 @@
  *   and the 2.12 line on Node 22, which it needs,
  * - Java's own producer: org.apache.kafka.tools.ProducerPerformance with the same record size,
  * - kafkajs `sendBatch` with the same records already encoded (the transport's limit),
- * - a kafkajs loop awaiting each `send` (what most code does today; one short round).
+ * - a kafkajs loop awaiting each `send` (what most code does today; one short round),
+ * - transactional: avrokit with a transactionalId committing every 100 ms, against ProducerPerformance
+ *   with --transactional-id and --transaction-duration-ms 100 (each set against the other).
  * The machine is noisy, so the contenders take turns over BENCH_ROUNDS rounds (default 3) and the
  * medians are reported; each avrokit row is set against the platformatic row on its own Node.
+ * BENCH_CONTENDERS (comma-separated, case-insensitive) runs only the rows whose names contain one of
+ * its words, e.g. BENCH_CONTENDERS=transactional.
  *
  *   npm run bench:producer            (starts the local stack if needed, stops it after)
  */
@@ -26,6 +30,12 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const AWAITED_RECORDS = 3_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTITIONS = 3;
+const ONLY = process.env.BENCH_CONTENDERS?.toLowerCase().split(',').filter(Boolean);
+const chosen = (name: string) => !ONLY || ONLY.some((word) => name.toLowerCase().includes(word.trim()));
+const JAVA = 'Java ProducerPerformance (kafka-tools)';
+const JAVA_TRANSACTIONAL = 'Java ProducerPerformance, transactional every 100 ms (kafka-tools)';
+/** A transactional row is set against Java's transactional row, the others against Java's. */
+const javaFor = (name: string) => (name.includes('transactional') ? JAVA_TRANSACTIONAL : JAVA);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const root = new URL('..', import.meta.url).pathname;
 
@@ -93,6 +103,40 @@ const child =
     return JSON.parse(last) as Result;
   };
 
+/** Java's ProducerPerformance with the same records, on a fresh topic; `extra` flags appended. */
+const javaPerformance =
+  (sample: number, extra: (topic: string) => string[] = () => []) =>
+  async (): Promise<Result> => {
+    const topic = await freshTopic('java');
+    const tools = ensureKafkaTools(resolveStackOptions(), findMaven());
+    const { java } = findJava();
+    const run = spawnSync(
+      java,
+      [
+        '-cp',
+        tools.classpath,
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic',
+        topic,
+        '--num-records',
+        String(RECORDS),
+        '--record-size',
+        String(sample),
+        '--throughput',
+        '-1',
+        ...extra(topic),
+        '--producer-props',
+        `bootstrap.servers=${brokers.join(',')}`,
+        'acks=all',
+      ],
+      { encoding: 'utf8' },
+    );
+    const last = run.stdout.trim().split('\n').pop() ?? '';
+    const m = /([\d.]+) records\/sec.*?([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th/.exec(last);
+    if (run.status !== 0 || !m) throw new Error(`ProducerPerformance failed: ${run.stderr || last}`);
+    return { recordsPerSec: Number(m[1]), p50: Number(m[2]), p99: Number(m[4]) };
+  };
+
 try {
   const sample = avroTypes['customerManagement.avro.Customer'].toBuffer(customer(1)).length + 5;
   say(
@@ -100,7 +144,7 @@ try {
   );
   const node20 = { path: process.execPath, version: process.versions.node };
   const newer = node22();
-  const contenders: Record<string, () => Promise<Result>> = {
+  const all: Record<string, () => Promise<Result>> = {
     [`avrokit createProducer, Node ${node20.version}`]: child(node20, 'avrokit'),
     [`@platformatic/kafka 1.35, pre-encoded, Node ${node20.version}`]: child(node20, 'platformatic'),
     ...(newer
@@ -110,36 +154,20 @@ try {
         }
       : {}),
     [`kafkajs sendBatch, pre-encoded, Node ${node20.version}`]: child(node20, 'kafkajs-batch'),
-    'Java ProducerPerformance (kafka-tools)': async () => {
-      const topic = await freshTopic('java');
-      const tools = ensureKafkaTools(resolveStackOptions(), findMaven());
-      const { java } = findJava();
-      const run = spawnSync(
-        java,
-        [
-          '-cp',
-          tools.classpath,
-          'org.apache.kafka.tools.ProducerPerformance',
-          '--topic',
-          topic,
-          '--num-records',
-          String(RECORDS),
-          '--record-size',
-          String(sample),
-          '--throughput',
-          '-1',
-          '--producer-props',
-          `bootstrap.servers=${brokers.join(',')}`,
-          'acks=all',
-        ],
-        { encoding: 'utf8' },
-      );
-      const last = run.stdout.trim().split('\n').pop() ?? '';
-      const m = /([\d.]+) records\/sec.*?([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th/.exec(last);
-      if (run.status !== 0 || !m) throw new Error(`ProducerPerformance failed: ${run.stderr || last}`);
-      return { recordsPerSec: Number(m[1]), p50: Number(m[2]), p99: Number(m[4]) };
-    },
+    [JAVA]: javaPerformance(sample),
+    [`avrokit createProducer, transactional every 100 ms, Node ${node20.version}`]: child(
+      node20,
+      'avrokit-transactional',
+    ),
+    [JAVA_TRANSACTIONAL]: javaPerformance(sample, (topic) => [
+      '--transactional-id',
+      `avrokit-bench-java-${topic}`,
+      '--transaction-duration-ms',
+      '100',
+    ]),
   };
+
+  const contenders = Object.fromEntries(Object.entries(all).filter(([name]) => chosen(name)));
 
   // Warm-up, so the first contender does not pay for a cold broker alone.
   await child(node20, 'avrokit', 50_000)();
@@ -169,7 +197,7 @@ try {
   }
 
   // kafkajs, awaiting each send (one produce request per record): one short round.
-  {
+  if (chosen('kafkajs send, awaited')) {
     const topic = await freshTopic('kafkajs-awaited');
     const serde = new AvroSerde({ registry });
     const prepared = await serde.prepare(topic, avroTypes['customerManagement.avro.Customer']);
@@ -203,30 +231,38 @@ try {
       p99: results.length ? median(results.map((r) => r.p99)) : NaN,
     };
   });
-  const java = medians.find((r) => r.name.startsWith('Java'))!;
+  const javaOf = (name: string) => medians.find((r) => r.name === javaFor(name));
   const nodeOf = (name: string) => /Node ([\d.]+)/.exec(name)?.[1];
   const platformaticOn = (node: string | undefined) =>
     medians.find((r) => r.name.startsWith('@platformatic') && nodeOf(r.name) === node);
+  // platformatic has no transactional row: a transactional row is set against Java's only.
+  const platformaticFor = (name: string) =>
+    name.includes('transactional') ? undefined : platformaticOn(nodeOf(name));
   say(
     `\n| producer (median of ${ROUNDS} rounds) | records/s | vs Java | vs platformatic, same Node | p50 ms | p99 ms |`,
   );
   say('|---|---:|---:|---:|---:|---:|');
   for (const r of medians) {
-    const platformaticRow = platformaticOn(nodeOf(r.name));
+    const platformaticRow = platformaticFor(r.name);
     say(
-      `| ${r.name} | ${Math.round(r.recordsPerSec).toLocaleString('en')} | ${(r.recordsPerSec / java.recordsPerSec).toFixed(2)} | ${platformaticRow ? (r.recordsPerSec / platformaticRow.recordsPerSec).toFixed(2) : '–'} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
+      `| ${r.name} | ${Math.round(r.recordsPerSec).toLocaleString('en')} | ${(r.recordsPerSec / (javaOf(r.name)?.recordsPerSec ?? NaN)).toFixed(2)} | ${platformaticRow ? (r.recordsPerSec / platformaticRow.recordsPerSec).toFixed(2) : '–'} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
     );
   }
   // Each round's ratios, so one lucky or unlucky round shows.
   for (const [name, results] of rounds) {
     if (!name.startsWith('avrokit')) continue;
-    const platformaticRounds = rounds.get(platformaticOn(nodeOf(name))?.name ?? '');
-    const javaRounds = rounds.get(java.name)!;
+    const platformaticRounds = rounds.get(platformaticFor(name)?.name ?? '');
+    const javaRounds = rounds.get(javaFor(name)) ?? [];
+    const javaRatios = results.flatMap((r, i) => {
+      const j = javaRounds[i];
+      return r && j ? [r.recordsPerSec / j.recordsPerSec] : [];
+    });
     const ratio = (a: Result | undefined, b: Result | undefined) =>
       a && b ? (a.recordsPerSec / b.recordsPerSec).toFixed(2) : '–';
     const p99 = (r: Result | undefined) => (r ? r.p99.toFixed(0) : '–');
     say(
-      `  ${name}, each round: vs Java ${results.map((r, i) => ratio(r, javaRounds[i])).join(' / ')}` +
+      `  ${name}, each round: vs ${name.includes('transactional') ? 'Java transactional' : 'Java'} ${results.map((r, i) => ratio(r, javaRounds[i])).join(' / ')}` +
+        (javaRatios.length ? ` (median ${median(javaRatios).toFixed(2)})` : '') +
         (platformaticRounds
           ? `; vs platformatic ${results.map((r, i) => ratio(r, platformaticRounds[i])).join(' / ')}`
           : '') +
@@ -234,7 +270,7 @@ try {
     );
   }
   say(
-    "\n(targets: avrokit ≥ 1.0× Java and ≥ 1.0× platformatic on the same Node, p99 ≤ Java's; slice rows: latency per request, others per record)",
+    "\n(targets: avrokit ≥ 1.0× Java and ≥ 1.0× platformatic on the same Node, p99 ≤ Java's; transactional rows against Java's transactional row; slice rows: latency per request, others per record)",
   );
 } finally {
   registry.close();
