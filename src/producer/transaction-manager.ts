@@ -159,7 +159,13 @@ export class TransactionManager {
   /** Classic: an abortable error was met, so the epoch is bumped (InitProducerId) after the abort. */
   private epochBumpRequired = false;
   private coordinatorSupportsEpochBump = false;
-  /** A record was refused with INVALID_PRODUCER_EPOCH: the coordinator has moved the epoch on. */
+  /**
+   * The coordinator no longer maps the transactional id to this producer id (INVALID_PRODUCER_ID_MAPPING
+   * on TxnOffsetCommit): it takes no EndTxn, so the abort goes straight to InitProducerId — Java's one
+   * exception to "abort with EndTxn first". (After INVALID_PRODUCER_EPOCH, as after a timeout, the
+   * abort is an EndTxn: an InitProducerId from a fenced producer would abort its successor's open
+   * transaction.)
+   */
   private epochStale = false;
   private closed = false;
   /** Why the coordinator request being retried failed last: what a timed-out call reports. */
@@ -347,9 +353,6 @@ export class TransactionManager {
     }
     if (this.coordinatorSupportsEpochBump && !this.v2 && this.state !== 'aborting')
       this.epochBumpRequired = true;
-    // The coordinator timed the transaction out and bumped the epoch: it takes no EndTxn from this
-    // epoch, so the abort goes straight to InitProducerId with the current id and epoch (Java's rule).
-    if (code === INVALID_PRODUCER_EPOCH && this.state !== 'aborting') this.epochStale = true;
     this.toAbortable(error);
   }
 
@@ -827,6 +830,16 @@ export class TransactionManager {
         code !== INVALID_TXN_STATE &&
         code !== TRANSACTIONAL_ID_AUTHORIZATION_FAILED &&
         code !== INVALID_PRODUCER_ID_MAPPING);
+    if (
+      code === INVALID_PRODUCER_ID_MAPPING &&
+      what === 'TxnOffsetCommit' &&
+      this.coordinatorSupportsEpochBump
+    ) {
+      this.epochStale = true;
+      return new ProducerError('PRODUCER_TRANSACTION_ABORTABLE', `${message}; abort the transaction`, {
+        context: ctx,
+      });
+    }
     if (abortable && what !== 'InitProducerId') {
       if (code === UNKNOWN_PRODUCER_ID && !this.v2 && this.coordinatorSupportsEpochBump)
         this.epochBumpRequired = true;

@@ -490,7 +490,7 @@ for (const [name, cluster] of [
   ['v2', V2],
 ] as const) {
   test(
-    `${name}: INVALID_PRODUCER_EPOCH on a batch: the abort sends no EndTxn, only InitProducerId with the current id and epoch`,
+    `${name}: INVALID_PRODUCER_EPOCH on a batch: the abort is an EndTxn(abort) with the current id and epoch, as Java's (then, classic, the KIP-360 bump)`,
     TIMEOUT,
     async (t) => {
       const { fake, producer } = setup(t, cluster);
@@ -505,16 +505,22 @@ for (const [name, cluster] of [
       const mark = fake.log.length;
       await producer.abortTransaction();
       const afterAbort = fake.log.slice(mark);
+      // Not InitProducerId first: from a fenced producer it would abort its successor's transaction.
       assert.deepEqual(
         afterAbort.map((c) => c.api),
-        ['InitProducerId'],
+        name === 'classic' ? ['EndTxn', 'InitProducerId'] : ['EndTxn'],
       );
-      assert.deepEqual(afterAbort[0]!.request, {
-        transactionalId: TXN_ID,
-        transactionTimeoutMs: TXN_TIMEOUT_MS,
-        producerId: 4000n,
-        producerEpoch: 0,
-      });
+      const endTxn = fake.calls('EndTxn').at(-1)!.request;
+      assert.equal(endTxn.committed, false);
+      assert.equal(endTxn.producerEpoch, 0);
+      if (name === 'classic') {
+        assert.deepEqual(afterAbort[1]!.request, {
+          transactionalId: TXN_ID,
+          transactionTimeoutMs: TXN_TIMEOUT_MS,
+          producerId: 4000n,
+          producerEpoch: 0,
+        });
+      }
       producer.beginTransaction();
       await send(producer, 1, 0);
       await producer.commitTransaction();
