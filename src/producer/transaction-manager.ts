@@ -295,6 +295,10 @@ export class TransactionManager {
         }
         this.started = true;
         await this.txnOffsetCommit(offsets, group);
+      }).catch((err: unknown) => {
+        // As Java: offsets the group refused (a member fenced by a rebalance) leave the transaction
+        // abortable, so its output cannot be committed without them.
+        throw this.failed(err);
       }),
     );
   }

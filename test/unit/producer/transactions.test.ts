@@ -569,6 +569,29 @@ test(
   },
 );
 
+test(
+  'v2: offsets the group refuses (ILLEGAL_GENERATION: the member was fenced by a rebalance) leave the transaction abortable, so its output cannot commit without them',
+  TIMEOUT,
+  async (t) => {
+    const { fake, producer } = setup(t, V2);
+    await producer.connect();
+    producer.beginTransaction();
+    await send(producer, 0, 0);
+    fake.reply('TxnOffsetCommit', { errorCode: 22 });
+    const group = { groupId: 'g', generationId: 3, memberId: 'm', groupInstanceId: null };
+    await assert.rejects(
+      producer.sendOffsetsToTransaction([{ topic: 'in', partition: 0, offset: 9 }], group),
+      {
+        code: 'PRODUCER_TRANSACTION_ABORTABLE',
+      },
+    );
+    await assert.rejects(producer.commitTransaction(), { code: 'PRODUCER_TRANSACTION_ABORTABLE' });
+    assert.equal(fake.calls('EndTxn').length, 0, 'nothing committed');
+    await producer.abortTransaction();
+    assert.equal(fake.calls('EndTxn').at(-1)!.request.committed, false);
+  },
+);
+
 // ---- 6. retried coordinator answers -------------------------------------------------------------------
 
 test(
