@@ -364,7 +364,10 @@ class AvrokitProducer<M extends TopicMapShape> implements TransactionalProducer<
     );
     this.connected = true;
     // Java's initTransactions: an id and epoch from the coordinator, fencing an older instance.
-    if (this.txn && this.txn.state === 'uninitialized') await this.txn.initTransactions();
+    // A connect called again after one whose initTransactions timed out waits for that same request.
+    if (this.txn && (this.txn.state === 'uninitialized' || this.txn.state === 'initializing')) {
+      await this.txn.initTransactions();
+    }
   }
 
   // ---- transactions (docs/transactions.md) --------------------------------------------------------
