@@ -154,10 +154,6 @@ export class Sender {
   }
 
   /**
-   * Stops sending and waits for a metadata refresh, InitProducerId or connection attempt under way,
-   * so that none of them reconnects after the caller disconnects.
-   */
-  /**
    * Asks for the producer id at once (what connect() calls), as Java's sender does when it starts,
    * so the first batch does not wait for InitProducerId. Resolves when the id is known or the request
    * failed — a failure is handled as on a first batch: asked again with backoff, or fatal.
@@ -168,6 +164,10 @@ export class Sender {
     return this.identityLoading ?? Promise.resolve();
   }
 
+  /**
+   * Stops sending and waits for a metadata refresh, InitProducerId or connection attempt under way,
+   * so that none of them reconnects after the caller disconnects.
+   */
   async close(): Promise<void> {
     this.closed = true;
     if (this.wakeTimer) clearTimeout(this.wakeTimer.timer);
@@ -496,10 +496,11 @@ export class Sender {
       // Java's canRetry for a transactional producer: a batch refused as out of order because an
       // earlier one is not written yet waits its turn; any other sequencing answer fails the batch,
       // and with it the transaction (the coordinator, not this producer, bumps the epoch).
+      const partition = identity.sequencesOf(batch.queue);
       if (
         code === OUT_OF_ORDER_SEQUENCE_NUMBER &&
-        sequences(identity, batch).unresolvedAfter < 0 &&
-        (batch.sequenceReset || !sequences(identity, batch).isNext(batch.baseSequence)) &&
+        partition.unresolvedAfter < 0 &&
+        (batch.sequenceReset || !partition.isNext(batch.baseSequence)) &&
         this.withinDelivery(batch)
       ) {
         this.retry(batch, error);
@@ -743,10 +744,6 @@ export class Sender {
     );
     this.wakeTimer = { at, timer };
   }
-}
-
-function sequences(identity: ProducerIdentity, batch: ProducerBatch) {
-  return identity.sequencesOf(batch.queue);
 }
 
 function isConnectionError(err: unknown): boolean {
